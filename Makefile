@@ -1,0 +1,78 @@
+# Layak: the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432
+PG_DB := layak_test_$(shell echo $$$$)
+
+# Keys for the demo server, generated once under var/ (never committed).
+RUN_ENV = DEBUG=true SECRET_KEY_FILE=var/secrets/secret_key \
+	LAYAK_ENCRYPTION_KEYS_FILE=var/secrets/encryption_keys
+# The suite never sees real keys.
+TEST_ENV = SECRET_KEY=test-only-secret-key LAYAK_ENCRYPTION_KEYS=test-only-encryption-key \
+	LAYAK_SECURE_COOKIES=false DEBUG=false
+
+.PHONY: run test install messages lint typecheck migrations-check test-sqlite test-postgres \
+	test-browser browser bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+messages: $(STAMP)
+	$(PY) -m babel.messages.frontend compile --domain django --directory layak/locale --use-fuzzy --statistics 2>&1 | tail -n 2
+
+var/secrets/secret_key:
+	mkdir -p var/secrets && chmod 700 var/secrets
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+	$(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > var/secrets/encryption_keys
+
+run: install var/secrets/secret_key
+	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(RUN_ENV) $(PY) manage.py seed_demo --size small
+	@echo "Layak: http://$(HOST):$(PORT)/"
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(TEST_ENV) $(VENV)/bin/mypy layak config
+
+migrations-check: $(STAMP)
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: install
+	$(TEST_ENV) $(PY) -m pytest -q -m "not browser"
+
+test-postgres: install
+	psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "$(PG_DB)"' -c 'CREATE DATABASE "$(PG_DB)"'
+	$(TEST_ENV) DATABASE_URL="$(PG_URL)/$(PG_DB)" $(PY) -m pytest -q -m "not browser"; \
+		status=$$?; psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "$(PG_DB)"'; \
+		psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "test_$(PG_DB)"'; exit $$status
+
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+test-browser: install browser
+	$(TEST_ENV) LAYAK_REQUIRE_BROWSER=true $(PY) -m pytest -q -m browser
+
+test: lint typecheck migrations-check test-sqlite test-postgres test-browser
+
+bench: install
+	$(TEST_ENV) $(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,88 @@
+"""Forms parse input for the services; they never save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from layak.accounts.models import Agency, AgencyKind, User
+from layak.accounts.permissions import assignable_agencies
+from layak.accounts.roles import Role
+from layak.regions.models import Region
+
+
+def _regions_for(actor: Any) -> Any:
+    agency = actor.agency
+    if actor.is_superuser or agency is None or agency.region is None:
+        return Region.objects.all()
+    code = agency.region.code
+    return Region.objects.filter(code=code) | Region.objects.filter(code__startswith=f"{code}.")
+
+
+class AgencyForm(forms.ModelForm[Agency]):
+    class Meta:
+        model = Agency
+        fields = [
+            "name",
+            "short_name",
+            "code",
+            "kind",
+            "region",
+            "area",
+            "parent",
+            "email",
+            "phone",
+            "is_active",
+        ]
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        regions = _regions_for(actor)
+        self.fields["region"].queryset = regions.filter(level__in=["provinsi", "kota", "kabupaten"])
+        self.fields["area"].queryset = regions.filter(level__in=["kecamatan", "kelurahan", "desa"])
+        self.fields["parent"].queryset = assignable_agencies(actor)
+        self.fields["kind"].choices = AgencyKind.choices
+
+    def _post_clean(self) -> None:
+        # Validation of the whole object happens in the service (full_clean there).
+        pass
+
+
+class PersonForm(forms.ModelForm[User]):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "full_name",
+            "username",
+            "email",
+            "position",
+            "agency",
+            "scope_region",
+            "is_active",
+        ]
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = assignable_agencies(actor)
+        self.fields["agency"].required = not actor.is_superuser
+        self.fields["scope_region"].queryset = _regions_for(actor).exclude(level="provinsi")
+        self.fields["scope_region"].help_text = _(
+            "City, kecamatan or kelurahan this person works in; empty means the agency's region."
+        )
+        self.fields["email"].required = True
+        if self.instance.pk:
+            self.fields["roles"].initial = list(
+                self.instance.role_assignments.values_list("role", flat=True)
+            )
+
+    def _post_clean(self) -> None:
+        pass

@@ -1,0 +1,27 @@
+"""The roles a person can hold (issue #2). Permissions refer to these codes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("System administrator")
+    SECRETARIAT = "secretariat", _("Task-force secretariat")
+    OPD_FOCAL = "opd_focal", _("OPD focal point")
+    CASE_MANAGER = "case_manager", _("Case manager")
+    CASE_WORKER = "case_worker", _("Case worker")
+    COUNSELLOR = "counsellor", _("Puspaga counsellor")
+    PATBM_ACTIVIST = "patbm_activist", _("PATBM activist")
+    FORUM_FACILITATOR = "forum_facilitator", _("Forum Anak facilitator")
+    LEADERSHIP = "leadership", _("Leadership (read-only dashboards)")
+    VERIFIER = "verifier", _("External verifier (read-only evaluation)")
+
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Role.ADMIN: str(_("Manages agencies, people, regions and reads the audit trail.")),
+}
+
+#: Roles that only read; they never change domain records.
+READ_ONLY_ROLES = frozenset({Role.LEADERSHIP, Role.VERIFIER})

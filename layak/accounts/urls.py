@@ -1,0 +1,14 @@
+from django.urls import path
+
+from layak.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("agencies/", views.agency_list, name="agency_list"),
+    path("agencies/new/", views.agency_create, name="agency_create"),
+    path("agencies/<int:pk>/", views.agency_edit, name="agency_edit"),
+    path("people/", views.person_list, name="person_list"),
+    path("people/new/", views.person_create, name="person_create"),
+    path("people/<int:pk>/", views.person_edit, name="person_edit"),
+    path("profile/", views.profile, name="profile"),
+]

@@ -1,0 +1,178 @@
+"""Pages for administrators to manage agencies and people, and each person's profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from layak.accounts import services
+from layak.accounts.filters import AgencyFilter, PersonFilter
+from layak.accounts.forms import AgencyForm, PersonForm
+from layak.accounts.permissions import (
+    can_list_people,
+    can_manage_agencies,
+    can_manage_people,
+    can_view_agencies,
+    get_agency_for,
+    get_person_for,
+)
+from layak.accounts.roles import Role
+from layak.accounts.selectors import agency_list as select_agencies
+from layak.accounts.selectors import person_list as select_people
+from layak.accounts.selectors import person_roles
+from layak.core.pages import menu, paginate, render_page
+from layak.core.permissions import require
+
+
+def _attach_errors(form: BaseForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _list(
+    request: HttpRequest, filterset: django_filters.FilterSet, name: str, extra: dict[str, Any]
+) -> HttpResponse:
+    page = paginate(request, filterset.qs)
+    return render_page(
+        request,
+        f"accounts/{name}_list.html",
+        f"accounts/partials/{name}_table.html",
+        {"filter": filterset, "page": page, **extra},
+    )
+
+
+@login_required
+@menu("agencies")
+def agency_list(request: HttpRequest) -> HttpResponse:
+    require(can_view_agencies(request.user))
+    filterset = AgencyFilter(request.GET, queryset=select_agencies(request.user))
+    return _list(request, filterset, "agency", {"can_manage": can_manage_agencies(request.user)})
+
+
+@login_required
+@menu("agencies")
+def agency_create(request: HttpRequest) -> HttpResponse:
+    require(can_manage_agencies(request.user))
+    form = AgencyForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            agency = services.agency_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("Agency %(name)s created.") % {"name": agency.name})
+            return redirect("accounts:agency_list")
+    return render(request, "accounts/agency_form.html", {"form": form}, status=_status(form))
+
+
+@login_required
+@menu("agencies")
+def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    agency = get_agency_for(request.user, pk, action="change")
+    form = AgencyForm(request.POST or None, instance=agency, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.agency_update(
+                actor=request.user,
+                agency=get_agency_for(request.user, pk, action="change"),
+                **values,
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("accounts:agency_list")
+    return render(
+        request,
+        "accounts/agency_form.html",
+        {"form": form, "agency": agency},
+        status=_status(form),
+    )
+
+
+@login_required
+@menu("people")
+def person_list(request: HttpRequest) -> HttpResponse:
+    require(can_list_people(request.user))
+    filterset = PersonFilter(request.GET, queryset=select_people(request.user))
+    return _list(request, filterset, "person", {"can_manage": can_manage_people(request.user)})
+
+
+@login_required
+@menu("people")
+def person_create(request: HttpRequest) -> HttpResponse:
+    require(can_manage_people(request.user))
+    form = PersonForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s was created and invited by e-mail to set a password.")
+                % {"name": person.display_name},
+            )
+            return redirect("accounts:person_list")
+    return render(request, "accounts/person_form.html", {"form": form}, status=_status(form))
+
+
+@login_required
+@menu("people")
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_person_for(request.user, pk, action="change")
+    form = PersonForm(request.POST or None, instance=person, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        roles = values.pop("roles")
+        try:
+            services.person_update(
+                actor=request.user,
+                person=get_person_for(request.user, pk, action="change"),
+                roles=roles,
+                **values,
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("accounts:person_list")
+    return render(
+        request,
+        "accounts/person_form.html",
+        {"form": form, "person": person},
+        status=_status(form),
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = get_person_for(request.user, request.user.pk, action="view")
+    from allauth.mfa.utils import is_mfa_enabled
+
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "person": person,
+            "roles": [Role(code).label for code in person_roles(person)],
+            "mfa_enabled": is_mfa_enabled(person, ["totp"]),
+        },
+    )
+
+
+def _status(form: BaseForm) -> int:
+    return 400 if form.is_bound and form.errors else 200

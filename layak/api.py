@@ -1,0 +1,17 @@
+"""The JSON API under /api/v1/ (django-ninja; OpenAPI at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import django_auth
+
+from layak.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="Layak API",
+    version="1",
+    urls_namespace="api",
+    auth=django_auth,
+    docs_url=None,
+)
+api.add_router("/regions/", regions_router)

@@ -1,0 +1,93 @@
+"""Deterministic synthetic demo data (issue #2). No real people: names are generated.
+
+Each app contributes a seeder; ``layak seed_demo`` runs them in ``SEEDERS`` order with one
+random generator, so the same ``--seed`` gives the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+SIZES = ("small", "city", "national")
+
+#: The password of every demo login; printed by ``make run``, never used outside demos.
+DEMO_PASSWORD = "Layak-Demo-2026!"  # noqa: S105
+
+
+@dataclass
+class DemoContext:
+    size: str
+    rng: random.Random
+    #: What seeders share with the ones after them (e.g. the home region, the agencies).
+    shared: dict[str, Any] = field(default_factory=dict)
+    #: Lines printed at the end (demo logins).
+    report: list[str] = field(default_factory=list)
+
+
+Seeder = Callable[[DemoContext], None]
+
+
+def seeders() -> list[Seeder]:
+    from layak.accounts.demo import seed_accounts
+    from layak.regions.demo import seed_regions
+
+    return [seed_regions, seed_accounts]
+
+
+FIRST_NAMES = [
+    "Ahmad",
+    "Budi",
+    "Citra",
+    "Dewi",
+    "Eko",
+    "Fitri",
+    "Gita",
+    "Hendra",
+    "Indah",
+    "Joko",
+    "Kartika",
+    "Lestari",
+    "Made",
+    "Nur",
+    "Oktavia",
+    "Putri",
+    "Rahmat",
+    "Sari",
+    "Taufik",
+    "Utami",
+    "Wahyu",
+    "Yusuf",
+    "Zahra",
+    "Agus",
+    "Bayu",
+    "Dian",
+    "Fajar",
+    "Hasanah",
+    "Irfan",
+    "Rina",
+]
+LAST_NAMES = [
+    "Pratama",
+    "Saputra",
+    "Wijaya",
+    "Lestari",
+    "Hidayat",
+    "Santoso",
+    "Kurniawan",
+    "Permata",
+    "Nugroho",
+    "Siregar",
+    "Rahmawati",
+    "Setiawan",
+    "Harahap",
+    "Purnomo",
+    "Utomo",
+    "Syahputra",
+]
+
+
+def person_name(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"

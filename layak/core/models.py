@@ -1,0 +1,89 @@
+"""Base models and the append-only, hash-chained audit log (issue #2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
+
+
+class RegionScopedModel(models.Model):
+    """A domain record that belongs to one region, so one database can serve many kab/kota."""
+
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("updated")
+    DELETE = "delete", _("deleted")
+    VIEW = "view", _("viewed")
+    EXPORT = "export", _("exported")
+    DOWNLOAD = "download", _("downloaded")
+    IMPORT = "import", _("imported")
+    LOGIN = "login", _("logged in")
+    LOGOUT = "logout", _("logged out")
+
+
+class AuditEntry(models.Model):
+    """One audited event. Rows are never updated or deleted (database triggers refuse it).
+
+    ``entry_hash`` is SHA-256 over the entry's content and ``prev_hash``, the hash of the entry
+    with the previous ``seq``; ``layak audit_verify`` recomputes the chain. Values of sensitive
+    fields are never stored here, only field names.
+    """
+
+    seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=200, blank=True)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    region_code = models.CharField(_("region"), max_length=20, blank=True, db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RuntimeError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Audit entries are append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The single row that serialises appends and remembers the newest entry of the chain."""
+
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"head #{self.last_seq}"

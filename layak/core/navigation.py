@@ -1,0 +1,46 @@
+"""The main menu: each entry is shown only to people whose permission function allows it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    key: str
+    label: str | Promise
+    url_name: str
+    allowed: Callable[[Any], bool]
+
+
+def _entries() -> list[MenuEntry]:
+    # Imported here: the permission modules import models, which must not load at import time
+    # of the settings' context processor path.
+    from layak.accounts import permissions as accounts
+    from layak.core import permissions_audit as audit
+    from layak.regions import permissions as regions
+
+    return [
+        MenuEntry("home", _("Home"), "core:home", lambda user: True),
+        MenuEntry("regions", _("Regions"), "regions:list", regions.can_view_regions),
+        MenuEntry("agencies", _("Agencies"), "accounts:agency_list", accounts.can_view_agencies),
+        MenuEntry("people", _("People"), "accounts:person_list", accounts.can_list_people),
+        MenuEntry("audit", _("Audit trail"), "core:audit_list", audit.can_view_audit),
+    ]
+
+
+def menu_for(user: Any, current: str = "") -> list[dict[str, Any]]:
+    """The menu entries this person may use, with their URLs."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        {"key": e.key, "label": e.label, "url": reverse(e.url_name), "current": e.key == current}
+        for e in _entries()
+        if e.allowed(user)
+    ]

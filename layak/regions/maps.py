@@ -1,0 +1,76 @@
+"""A small server-side SVG renderer for region boundaries (GeoJSON, WGS 84 [lng, lat]).
+
+One picture for pages, PDFs and the public portal, without any JavaScript or remote tiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+
+@dataclass(frozen=True)
+class MapShape:
+    code: str
+    name: str
+    geometry: dict[str, Any]
+    css_class: str = ""
+    href: str = ""
+
+
+def _polygons(geometry: dict[str, Any]) -> list[list[list[Sequence[float]]]]:
+    if geometry.get("type") == "Polygon":
+        return [geometry["coordinates"]]
+    if geometry.get("type") == "MultiPolygon":
+        return list(geometry["coordinates"])
+    return []
+
+
+def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "") -> SafeString:
+    """An SVG with one labelled path per shape, scaled to ``width``, north up."""
+    shapes = [s for s in shapes if s.geometry]
+    points = [pt for s in shapes for poly in _polygons(s.geometry) for ring in poly for pt in ring]
+    if not points:
+        return mark_safe("")  # noqa: S308  (empty string)
+    min_x = min(p[0] for p in points)
+    max_x = max(p[0] for p in points)
+    min_y = min(p[1] for p in points)
+    max_y = max(p[1] for p in points)
+    # Equirectangular projection corrected for latitude: good enough at city scale.
+    kx = math.cos(math.radians((min_y + max_y) / 2))
+    span_x = max((max_x - min_x) * kx, 1e-9)
+    span_y = max(max_y - min_y, 1e-9)
+    scale = (width - 8) / span_x
+    height = int(span_y * scale) + 8
+
+    def project(pt: Sequence[float]) -> str:
+        x = 4 + (pt[0] - min_x) * kx * scale
+        y = 4 + (max_y - pt[1]) * scale
+        return f"{x:.1f},{y:.1f}"
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="region-map" role="img" aria-label="{escape(title)}">'
+    ]
+    if title:
+        parts.append(f"<title>{escape(title)}</title>")
+    for shape in shapes:
+        d = " ".join(
+            "M" + " L".join(project(pt) for pt in ring) + " Z"
+            for poly in _polygons(shape.geometry)
+            for ring in poly
+        )
+        path = (
+            f'<path d="{d}" class="region-shape {escape(shape.css_class)}" '
+            f'data-code="{escape(shape.code)}"><title>{escape(shape.name)}</title></path>'
+        )
+        if shape.href:
+            path = f'<a href="{escape(shape.href)}">{path}</a>'
+        parts.append(path)
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (every value above is escaped)

@@ -1,0 +1,36 @@
+"""Who may see and load regions (issue #2). Region names and codes are public information."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from layak.accounts.permissions import is_admin
+from layak.core.permissions import get_object_for
+from layak.regions.models import Region
+
+
+def can_view_regions(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def can_import_regions(user: Any) -> bool:
+    return bool(is_admin(user))
+
+
+def regions_visible_to(user: Any) -> QuerySet[Region]:
+    if not can_view_regions(user):
+        return Region.objects.none()
+    return Region.objects.all()
+
+
+def get_region_for(user: Any, code: str, *, action: str) -> Region:
+    region = Region.objects.filter(code=code).values_list("pk", flat=True).first()
+    return get_object_for(
+        user,
+        region,
+        action=action,
+        visible=regions_visible_to,
+        checks={"view": lambda u, r: True},
+    )
