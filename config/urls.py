@@ -1,6 +1,5 @@
 """URL map. Allauth serves login, logout, password reset and two-factor under /accounts/."""
 
-from django.contrib import admin
 from django.urls import include, path
 
 from layak.api import api
@@ -12,5 +11,4 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("django-admin/", admin.site.urls),
 ]

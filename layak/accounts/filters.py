@@ -39,7 +39,7 @@ class PersonFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         queryset = self.queryset
         self.filters["agency"].queryset = Agency.objects.filter(
             pk__in=queryset.values("agency")

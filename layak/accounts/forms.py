@@ -5,15 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from layak.accounts.models import Agency, AgencyKind, User
+from layak.accounts.models import Agency, User
 from layak.accounts.permissions import assignable_agencies
 from layak.accounts.roles import Role
 from layak.regions.models import Region
 
 
-def _regions_for(actor: Any) -> Any:
+def _choose_from(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Limit a model-choice field to what the acting person may pick."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(f"{name} is not a model-choice field")
+    field.queryset = queryset
+
+
+def _regions_for(actor: Any) -> QuerySet[Region]:
     agency = actor.agency
     if actor.is_superuser or agency is None or agency.region is None:
         return Region.objects.all()
@@ -40,10 +49,9 @@ class AgencyForm(forms.ModelForm[Agency]):
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         regions = _regions_for(actor)
-        self.fields["region"].queryset = regions.filter(level__in=["provinsi", "kota", "kabupaten"])
-        self.fields["area"].queryset = regions.filter(level__in=["kecamatan", "kelurahan", "desa"])
-        self.fields["parent"].queryset = assignable_agencies(actor)
-        self.fields["kind"].choices = AgencyKind.choices
+        _choose_from(self, "region", regions.filter(level__in=["provinsi", "kota", "kabupaten"]))
+        _choose_from(self, "area", regions.filter(level__in=["kecamatan", "kelurahan", "desa"]))
+        _choose_from(self, "parent", assignable_agencies(actor))
 
     def _post_clean(self) -> None:
         # Validation of the whole object happens in the service (full_clean there).
@@ -72,9 +80,9 @@ class PersonForm(forms.ModelForm[User]):
 
     def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = assignable_agencies(actor)
+        _choose_from(self, "agency", assignable_agencies(actor))
         self.fields["agency"].required = not actor.is_superuser
-        self.fields["scope_region"].queryset = _regions_for(actor).exclude(level="provinsi")
+        _choose_from(self, "scope_region", _regions_for(actor).exclude(level="provinsi"))
         self.fields["scope_region"].help_text = _(
             "City, kecamatan or kelurahan this person works in; empty means the agency's region."
         )

@@ -133,16 +133,14 @@ class User(AbstractUser):
     @property
     def scope_code(self) -> str | None:
         """The region code of the person's scope; None means national."""
-        return self.scope_region.code if self.scope_region_id else None
+        return self.scope_region.code if self.scope_region is not None else None
 
     def clean(self) -> None:
         super().clean()
-        agency = self.agency
-        if agency is None or self.scope_region is None:
+        agency, scope = self.agency, self.scope_region
+        if agency is None or scope is None:
             return
-        if agency.region is not None and not (
-            code_within(self.scope_region.code, agency.region.code)
-        ):
+        if agency.region is not None and not code_within(scope.code, agency.region.code):
             raise ValidationError(
                 {"scope_region": _("The scope must lie within the agency's region.")}
             )

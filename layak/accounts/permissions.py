@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
+from layak.core.permissions import always as _always
 from layak.core.permissions import get_object_for, has_role, is_superuser, within_scope
 
 is_admin = is_superuser | has_role(Role.ADMIN)
@@ -55,13 +56,17 @@ def can_view_agencies(user: Any) -> bool:
     return home_filter(user, "region__code") is not None
 
 
+def _may_change_agency(user: Any, agency: Agency) -> bool:
+    return can_manage_agencies(user)
+
+
 def get_agency_for(user: Any, pk: Any, *, action: str) -> Agency:
     return get_object_for(
         user,
         pk,
         action=action,
         visible=agencies_visible_to,
-        checks={"view": lambda u, a: True, "change": lambda u, a: can_manage_agencies(u)},
+        checks={"view": _always, "change": _may_change_agency},
     )
 
 
@@ -96,7 +101,7 @@ def get_person_for(user: Any, pk: Any, *, action: str) -> User:
         pk,
         action=action,
         visible=people_visible_to,
-        checks={"view": lambda u, p: True, "change": _may_change_person},
+        checks={"view": _always, "change": _may_change_person},
     )
 
 

@@ -183,10 +183,17 @@ def audit_verify_chain() -> tuple[int, ChainProblem | None]:
         expected_prev = entry.entry_hash
         expected_seq = entry.seq + 1
     head = AuditChainHead.objects.filter(pk=1).first()
-    if head is not None and (head.last_seq != expected_seq - 1 or head.last_hash != expected_prev):
+    last_seq = expected_seq - 1
+    if head is not None and head.last_seq < last_seq:
         return checked, ChainProblem(
-            expected_seq,
+            head.last_seq + 1,
+            "inserted",
+            f"the chain ended at entry {head.last_seq}; entries after it were added outside Layak",
+        )
+    if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
+        return checked, ChainProblem(
+            last_seq + 1,
             "removed",
-            f"the chain should end at entry {head.last_seq}, but ends at {expected_seq - 1}",
+            f"the chain should end at entry {head.last_seq}, but ends at {last_seq}",
         )
     return checked, None

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import rules
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from rules.predicates import Predicate
 
 M = TypeVar("M", bound=models.Model)
 
@@ -35,20 +35,21 @@ def user_roles(user: Any) -> frozenset[str]:
     return cached
 
 
-def has_role(*roles: str) -> rules.Predicate:
-    """A predicate true for people holding any of ``roles``."""
+def has_role(*roles: str) -> Predicate:
+    """A predicate (composable with ``|`` and ``&``) true for people holding any of ``roles``."""
     wanted = frozenset(roles)
 
-    @rules.predicate(name=f"has_role({','.join(sorted(wanted))})")
     def _has_role(user: Any) -> bool:
         return bool(user_roles(user) & wanted)
 
-    return _has_role
+    return Predicate(_has_role, name=f"has_role({','.join(sorted(wanted))})")
 
 
-@rules.predicate
-def is_superuser(user: Any) -> bool:
+def _is_superuser(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+is_superuser = Predicate(_is_superuser, name="is_superuser")
 
 
 def within_scope(scope_code: str | None, path: str = "code") -> Q:
@@ -81,12 +82,17 @@ def get_object_for(
     if check is None:
         raise ValueError(f"Unknown action {action!r}")
     try:
-        obj = visible(user).get(pk=pk)
+        obj: M = visible(user).get(pk=pk)
     except (models.ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     if not check(user, obj):
         raise PermissionDenied
     return obj
+
+
+def always(user: Any, obj: object) -> bool:
+    """The check of an action everyone who sees the object may do (usually "view")."""
+    return True
 
 
 def require(allowed: bool) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from layak.accounts.permissions import is_admin
+from layak.core.permissions import always as _always
 from layak.core.permissions import get_object_for
 from layak.regions.models import Region
 
@@ -26,11 +27,12 @@ def regions_visible_to(user: Any) -> QuerySet[Region]:
 
 
 def get_region_for(user: Any, code: str, *, action: str) -> Region:
-    region = Region.objects.filter(code=code).values_list("pk", flat=True).first()
+    """Regions are addressed by their official code rather than by primary key."""
+    pk: int | None = Region.objects.filter(code=code).values_list("pk", flat=True).first()
     return get_object_for(
         user,
-        region,
+        pk,
         action=action,
         visible=regions_visible_to,
-        checks={"view": lambda u, r: True},
+        checks={"view": _always},
     )

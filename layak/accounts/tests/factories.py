@@ -63,6 +63,6 @@ def make_person(
 
 def enable_totp(user: User) -> str:
     """Turn on TOTP for ``user``; returns the secret so tests can compute codes."""
-    secret = generate_totp_secret()
+    secret: str = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
