@@ -116,6 +116,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache (rate limits of log-in and password reset live here): "locmem" (one process),
+# "redis://HOST:PORT/N" (several gunicorn workers share it) or "dummy" (tests: no limits).
+_CACHE = env_str("LAYAK_CACHE", "locmem")
+if _CACHE.startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE}
+    }
+elif _CACHE == "dummy":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+elif _CACHE == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured("LAYAK_CACHE must be locmem, dummy or a redis:// URL.")
+
 # --- Authentication ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -144,6 +158,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Layak] "
+# Failed log-ins are counted by django-axes (one lockout rule, shown with its own page).
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("LAYAK_MFA_ISSUER", "Layak")
 # Roles whose holders must use two-factor login: those who see case data (issue #2).
@@ -156,6 +172,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "layak.accounts.lockout.username_from_request"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_RESET_ON_SUCCESS = True
+# Refuse (429) every attempt while locked, without extending the lock on each try.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_VERBOSE = False
 # Lockout is per account name on purpose (one person guessing from many addresses is the
 # threat); axes warns that IP is not part of it.

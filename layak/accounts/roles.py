@@ -17,11 +17,3 @@ class Role(models.TextChoices):
     FORUM_FACILITATOR = "forum_facilitator", _("Forum Anak facilitator")
     LEADERSHIP = "leadership", _("Leadership (read-only dashboards)")
     VERIFIER = "verifier", _("External verifier (read-only evaluation)")
-
-
-ROLE_DESCRIPTIONS: dict[str, str] = {
-    Role.ADMIN: str(_("Manages agencies, people, regions and reads the audit trail.")),
-}
-
-#: Roles that only read; they never change domain records.
-READ_ONLY_ROLES = frozenset({Role.LEADERSHIP, Role.VERIFIER})

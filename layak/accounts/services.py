@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -27,6 +28,7 @@ from layak.accounts.permissions import (
     can_manage_people,
 )
 from layak.accounts.roles import Role
+from layak.accounts.selectors import person_login_names
 from layak.core.audit import audit_record
 from layak.core.errors import ImportRejected
 from layak.core.models import AuditAction
@@ -420,3 +422,23 @@ def agencies_load_bundled(*, actor: Any) -> int:
         return agencies_import_csv(
             stream=stream, region=region, actor=actor, source=BUNDLED_AGENCIES.name
         )
+
+
+@transaction.atomic
+def person_unlock(*, actor: Any, person: User) -> int:
+    """Lift a lockout after repeated failed log-ins; returns how many records were cleared."""
+    if not can_manage_people(actor) or (person.is_superuser and not actor.is_superuser):
+        raise PermissionDenied
+    cleared = 0
+    for name in person_login_names(person):
+        cleared += int(axes_reset(username=name) or 0)
+    if cleared:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            obj=person,
+            label=person.username,
+            fields=["lockout"],
+            region_code=_region_code_of(person.agency),
+        )
+    return cleared

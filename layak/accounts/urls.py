@@ -10,5 +10,6 @@ urlpatterns = [
     path("people/", views.person_list, name="person_list"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_edit, name="person_edit"),
+    path("people/<int:pk>/unlock/", views.person_unlock, name="person_unlock"),
     path("profile/", views.profile, name="profile"),
 ]

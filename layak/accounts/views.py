@@ -12,6 +12,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from layak.accounts import services
 from layak.accounts.filters import AgencyFilter, PersonFilter
@@ -26,8 +27,8 @@ from layak.accounts.permissions import (
 )
 from layak.accounts.roles import Role
 from layak.accounts.selectors import agency_list as select_agencies
+from layak.accounts.selectors import person_is_locked, person_roles
 from layak.accounts.selectors import person_list as select_people
-from layak.accounts.selectors import person_roles
 from layak.core.pages import menu, paginate, render_page
 from layak.core.permissions import require
 
@@ -153,9 +154,19 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "accounts/person_form.html",
-        {"form": form, "person": person},
+        {"form": form, "person": person, "locked": person_is_locked(person)},
         status=_status(form),
     )
+
+
+@login_required
+@menu("people")
+@require_POST
+def person_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_person_for(request.user, pk, action="change")
+    services.person_unlock(actor=request.user, person=person)
+    messages.success(request, _("The account can log in again."))
+    return redirect("accounts:person_edit", pk=person.pk)
 
 
 @login_required

@@ -25,6 +25,6 @@ class RegionImportForm(forms.Form):
             head.decode("utf-8")
         except UnicodeDecodeError as exc:
             # A multi-byte character may be cut at the end of the sample.
-            if exc.start < len(head) - 3:
+            if len(head) < 4096 or exc.start < len(head) - 3:
                 raise forms.ValidationError(_("The file is not UTF-8 text.")) from exc
         return upload

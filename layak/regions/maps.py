@@ -53,9 +53,11 @@ def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "")
         y = 4 + (max_y - pt[1]) * scale
         return f"{x:.1f},{y:.1f}"
 
+    # A map of links is a group of links; a plain map is one image.
+    role = "group" if any(s.href for s in shapes) else "img"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'class="region-map" role="img" aria-label="{escape(title)}">'
+        f'class="region-map" role="{role}" aria-label="{escape(title)}">'
     ]
     if title:
         parts.append(f"<title>{escape(title)}</title>")
@@ -70,7 +72,7 @@ def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "")
             f'data-code="{escape(shape.code)}"><title>{escape(shape.name)}</title></path>'
         )
         if shape.href:
-            path = f'<a href="{escape(shape.href)}">{path}</a>'
+            path = f'<a href="{escape(shape.href)}" aria-label="{escape(shape.name)}">{path}</a>'
         parts.append(path)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (every value above is escaped)

@@ -53,8 +53,9 @@ def _validate_rows(reader: csv.DictReader[str]) -> tuple[list[_Row], list[tuple[
         return [], errors
     rows: list[_Row] = []
     seen: dict[str, int] = {}
-    for number, raw in enumerate(reader, start=2):
-        if number - 1 > MAX_IMPORT_ROWS:
+    for count, raw in enumerate(reader, start=1):
+        number = reader.line_num  # the line an editor or spreadsheet shows, blank lines included
+        if count > MAX_IMPORT_ROWS:
             errors.append((number, _("Too many rows (at most %(n)d).") % {"n": MAX_IMPORT_ROWS}))
             break
         values = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
@@ -255,8 +256,10 @@ def regions_import_boundaries(*, stream: TextIO, actor: Any, source: str = "") -
     """
     try:
         document = json.load(stream)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        message = _("The file is not valid JSON: %(e)s") % {"e": exc.args[0]}
+    except UnicodeDecodeError as exc:
+        raise ImportRejected([(0, _("The file is not UTF-8 text."))]) from exc
+    except json.JSONDecodeError as exc:
+        message = _("The file is not valid JSON: %(e)s") % {"e": exc.msg}
         raise ImportRejected([(0, message)]) from exc
     if not isinstance(document, dict):
         document = {}
@@ -264,11 +267,24 @@ def regions_import_boundaries(*, stream: TextIO, actor: Any, source: str = "") -
     if document.get("type") != "FeatureCollection" or not isinstance(features, list):
         raise ImportRejected([(0, _("The file is not a GeoJSON FeatureCollection."))])
     errors: list[tuple[int, str]] = []
+    if not features:
+        errors.append((0, _("The file has no features.")))
     codes: list[str] = []
+    seen: dict[str, int] = {}
     for number, feature in enumerate(features, start=1):
         props = feature.get("properties") if isinstance(feature, dict) else None
         code = str(props.get("code", "")) if isinstance(props, dict) else ""
         codes.append(code)
+        if code in seen:
+            errors.append(
+                (
+                    number,
+                    _("Region %(code)s appears twice (also feature %(other)d).")
+                    % {"code": code, "other": seen[code]},
+                )
+            )
+        elif code:
+            seen[code] = number
         if not code:
             errors.append((number, _("The feature has no 'code' property.")))
         elif not _valid_geometry(feature.get("geometry")):
@@ -314,7 +330,7 @@ def regions_load_bundled(*, actor: Any) -> ImportResult:
         if (
             totals[0]
             or totals[1]
-            or Region.objects.filter(code__startswith="64.71", boundary__isnull=True).exists()
+            or Region.objects.filter(code__startswith="64.71.", boundary__isnull=True).exists()
         ):
             for name in ("balikpapan-kecamatan.geojson", "balikpapan-kelurahan.geojson"):
                 with (BUNDLED_DATA / name).open(encoding="utf-8") as stream:

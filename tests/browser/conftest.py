@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 # Playwright's sync API runs an asyncio event loop in the main thread; Django would otherwise
 # refuse database access from the test code (factories) with SynchronousOnlyOperation.
@@ -31,7 +38,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-#: How long any single browser action or expectation may take, in milliseconds.
+#: How long a browser action (click, fill, navigation) may take, in milliseconds; ``expect``
+#: keeps Playwright's own 5 s default.
 TIMEOUT_MS = 15_000
 
 
@@ -70,19 +78,21 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[..., Page]
 
     def make(**options: Any) -> Page:
         options.setdefault("base_url", live_server.url)
+        # An Indonesian browser: Accept-Language decides the language until the cookie is set.
         options.setdefault("locale", "id-ID")
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         errors: list[str] = []
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                url = str(message.location.get("url", ""))
+                errors.append(f"console.error: {message.text} ({url})")
+
         page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-        page.on(
-            "console",
-            lambda msg: errors.append(f"console.{msg.type}: {msg.text}")
-            if msg.type == "error"
-            else None,
-        )
+        page.on("console", on_console)
         page.layak_errors = errors  # type: ignore[attr-defined]
         return page
 

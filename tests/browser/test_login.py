@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -128,6 +129,75 @@ def test_administrator_sees_people_and_audit_trail_in_the_menu(
     assert admin_keys - opd_keys == {"people", "audit"}
     assert opd_keys - admin_keys == set()
 
-    # The extra entries lead to pages the administrator may open.
-    admin_page.locator("nav.main-nav [data-menu=people]").click()
-    expect(admin_page).to_have_url(LOGIN_URL.pattern.replace("/accounts/login/", "/"), timeout=0)
+    # The extra entries open their pages, each marked as the current menu entry.
+    for key, path in (("people", "/people/"), ("audit", "/audit/")):
+        link = admin_page.locator(f"nav.main-nav [data-menu={key}]")
+        link.click()
+        expect(admin_page).to_have_url(re.compile(rf"{re.escape(path)}$"))
+        expect(admin_page.locator(f"nav.main-nav [data-menu={key}]")).to_have_attribute(
+            "aria-current", "page"
+        )
+    assert browser_errors(opd_page) == []
+    assert browser_errors(admin_page) == []
+
+
+def test_wrong_password_shows_an_error_and_stays_on_the_login_page(page: Page) -> None:
+    opd_focal()
+
+    log_in(page, "opd.focal", "not-the-password")
+
+    expect(page).to_have_url(LOGIN_URL)
+    error = page.locator(".errors[role=alert]")
+    expect(error).to_be_visible()
+    expect(error).not_to_be_empty()
+    expect(page.locator("[data-action=logout]")).to_have_count(0)
+    expect(page.locator("input[name=login]")).to_have_value("opd.focal")
+    expect(page.locator("input[name=password]")).to_have_value("")
+    page.goto("/")
+    expect(page).to_have_url(LOGIN_URL)
+
+    # One mistake does not lock the account: the right password still works.
+    log_in(page, "opd.focal")
+    expect(page).to_have_url(HOME_URL)
+    expect(page.locator("[data-action=logout]")).to_be_visible()
+
+
+def test_home_page_fits_a_small_phone_and_logout_is_reachable_by_keyboard(
+    new_page: Callable[..., Page],
+) -> None:
+    opd_focal()
+    page = new_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+
+    log_in(page, "opd.focal")
+    expect(page).to_have_url(HOME_URL)
+
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= 360, f"home page scrolls sideways: scrollWidth={scroll_width}"
+    screenshot(page, "home-opd-focal-360px")
+
+    page.locator("body").focus()
+    focused: list[str] = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate(_DESCRIBE_FOCUS))
+        if page.evaluate("document.activeElement?.dataset?.action") == "logout":
+            break
+    else:
+        pytest.fail(f"logout button not reached in 30 tabs; focus went: {focused}")
+
+    box = page.locator("[data-action=logout]").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360, f"logout button off screen: {box}"
+
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(LOGIN_URL)
+    expect(page.locator("[data-action=logout]")).to_have_count(0)
+
+
+_DESCRIBE_FOCUS = """() => {
+  const el = document.activeElement;
+  if (!el) return "(none)";
+  const key = el.dataset.menu || el.dataset.action || el.id || el.getAttribute("name") || "";
+  return el.tagName.toLowerCase() + (key ? "[" + key + "]" : "");
+}"""

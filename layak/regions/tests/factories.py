@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
 from typing import Any
 
 from layak.regions.models import Region, RegionLevel
@@ -29,3 +31,47 @@ def make_region(code: str, name: str = "", **overrides: Any) -> Region:
     }
     values.update(overrides)
     return Region.objects.create(**values)
+
+
+CSV_HEADER = "code,level,parent_code,name,postcode"
+
+
+def region_csv(*rows: str, header: str = CSV_HEADER) -> str:
+    """A region CSV: the header, then one line per row (``"64.71.01,kecamatan,64.71,X,"``)."""
+    return "\n".join([header, *rows]) + "\n"
+
+
+def square(lng: float = 116.9, lat: float = -1.2, size: float = 0.01) -> dict[str, Any]:
+    """A GeoJSON Polygon: a square with its south-west corner at ``(lng, lat)``, WGS 84."""
+    ring = [
+        [lng, lat],
+        [lng + size, lat],
+        [lng + size, lat + size],
+        [lng, lat + size],
+        [lng, lat],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def feature_collection(*features: tuple[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection from ``(code, geometry)`` pairs."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"code": code}, "geometry": geometry}
+            for code, geometry in features
+        ],
+    }
+
+
+#: The reference list of Kota Balikpapan's regions, shared by the whole project.
+# The shared material lies beside the repository (../shared), in a session and in CI alike.
+SHARED_BALIKPAPAN_CSV = (
+    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "balikpapan-regions.csv"
+)
+
+
+def read_region_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a region CSV file as dictionaries keyed by column."""
+    with path.open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))

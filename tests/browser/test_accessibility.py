@@ -1,0 +1,58 @@
+"""Accessibility: axe-core finds no WCAG 2 A/AA violation on the foundation's pages (issue #2).
+
+axe-core comes inside the ``axe-playwright-python`` package; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page
+
+from layak.accounts.tests.factories import make_agency, make_person
+from layak.regions.services import regions_load_bundled
+from tests.browser.browser_support import PASSWORD, browser_errors, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _violations(page: Page) -> list[str]:
+    results = Axe().run(page, options=WCAG)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_pages_have_no_wcag_violations(new_page: Callable[..., Page], width: int) -> None:
+    regions_load_bundled(actor=None)
+    agency = make_agency()
+    admin = make_person("admin", agency=agency, username="admin.a11y", password=PASSWORD)
+    page = new_page(viewport={"width": width, "height": 800})
+    page.goto("/accounts/login/")
+    assert _violations(page) == [], "login page"
+    log_in(page, admin.username)
+    for path in (
+        "/",
+        "/regions/",
+        "/regions/64.71.01/",
+        "/regions/import/",
+        "/agencies/",
+        f"/agencies/{agency.pk}/",
+        "/people/",
+        "/people/new/",
+        f"/people/{admin.pk}/",
+        "/profile/",
+        "/audit/",
+        "/accounts/password/change/",
+        "/accounts/2fa/",
+    ):
+        page.goto(path)
+        assert _violations(page) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    assert browser_errors(page) == []
