@@ -74,6 +74,17 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.short_name or self.name
 
+    def _ancestor_ids(self) -> set[int]:
+        """The agencies above this one; stops at a cycle already stored."""
+        seen: set[int] = set()
+        parent_id = self.parent_id
+        while parent_id is not None and parent_id not in seen:
+            seen.add(parent_id)
+            parent_id = (
+                Agency.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+            )
+        return seen
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.region_id is None and self.kind != AgencyKind.MINISTRY:
@@ -84,7 +95,7 @@ class Agency(models.Model):
             self.region is None or not code_within(self.area.code, self.region.code)
         ):
             errors["area"] = str(_("The area served must lie within the agency's region."))
-        if self.parent_id is not None and self.parent_id == self.pk:
+        if self.parent_id is not None and self.pk is not None and self.pk in self._ancestor_ids():
             errors["parent"] = str(_("An agency cannot be its own parent."))
         if self.parent is not None and self.parent.region_id != self.region_id:
             errors["parent"] = str(_("The parent agency must belong to the same region."))

@@ -167,6 +167,15 @@ def _check_person_placement(actor: Any, agency: Agency | None) -> None:
         raise PermissionDenied
 
 
+def _check_username_free(person: User) -> None:
+    """User names are unique whatever their letter case: allauth matches them that way."""
+    others = User.objects.filter(username__iexact=person.username)
+    if person.pk is not None:
+        others = others.exclude(pk=person.pk)
+    if others.exists():
+        raise ValidationError({"username": _("Another person already uses this user name.")})
+
+
 def _set_roles(person: User, roles: list[str]) -> bool:
     current = set(person.role_assignments.values_list("role", flat=True))
     if current == set(roles):
@@ -239,6 +248,7 @@ def person_create(
     )
     person.set_unusable_password()
     person.full_clean()
+    _check_username_free(person)
     if User.objects.filter(email__iexact=email).exclude(email="").exists():
         raise ValidationError({"email": _("Another person already uses this e-mail address.")})
     person.save()
@@ -274,6 +284,8 @@ def person_update(
     changed = _apply(person, PERSON_FIELDS, values)
     if changed:
         person.full_clean()
+        if "username" in changed:
+            _check_username_free(person)
         email = person.email
         if (
             "email" in changed

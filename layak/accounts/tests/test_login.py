@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from unittest import mock
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 PASSWORD = "Kuat-Sekali-2026!"
 WRONG_PASSWORD = "Salah-Sekali-2026!"
 LOGIN_URL = "/accounts/login/"
+#: The roles that see case data and must use two-factor log-in (issue #2).
+MFA_ROLES = (Role.CASE_MANAGER, Role.CASE_WORKER)
 
 
 def post_login(client: Client, name: str, password: str) -> Response:
@@ -52,6 +56,16 @@ def password_errors(password: str, user: User | None = None) -> set[str]:
     except ValidationError as error:
         return {e.code or "" for e in error.error_list}
     return set()
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Move Django's clock (sessions, audit) and django-axes' clock to ``moment``."""
+    with (
+        mock.patch("django.utils.timezone.now", return_value=moment),
+        mock.patch("axes.handlers.proxy.now", return_value=moment),
+    ):
+        yield
 
 
 class LoginTestCase(TestCase):
@@ -86,6 +100,11 @@ class LoginTests(LoginTestCase):
         response = post_login(self.client, "siti@example.invalid", PASSWORD)
         self.assertRedirects(response, "/", fetch_redirect_response=False)
 
+    def test_login_without_csrf_token_is_refused(self) -> None:
+        client = Client(enforce_csrf_checks=True)
+        self.assertEqual(post_login(client, "siti", PASSWORD).status_code, 403)
+        self.assertIsNone(logged_in_user_id(client))
+
     def test_wrong_password_is_refused(self) -> None:
         response = post_login(self.client, "siti", WRONG_PASSWORD)
         self.assertEqual(response.status_code, 200)
@@ -100,6 +119,25 @@ class LoginTests(LoginTestCase):
         self.assertNotEqual(response.get("Location"), "/")
         self.assertIsNone(logged_in_user_id(self.client))
 
+    def test_deactivated_person_is_logged_out_at_the_next_request(self) -> None:
+        post_login(self.client, "siti", PASSWORD)
+        User.objects.filter(pk=self.person.pk).update(is_active=False)
+        self.assertRedirects(
+            self.client.get("/"), f"{LOGIN_URL}?next=/", fetch_redirect_response=False
+        )
+
+    def test_next_pointing_to_another_site_is_ignored(self) -> None:
+        response = self.client.post(
+            LOGIN_URL, {"login": "siti", "password": PASSWORD, "next": "https://evil.example/"}
+        )
+        self.assertRedirects(response, "/", fetch_redirect_response=False)
+
+    def test_next_within_layak_is_followed(self) -> None:
+        response = self.client.post(
+            LOGIN_URL, {"login": "siti", "password": PASSWORD, "next": "/profile/"}
+        )
+        self.assertRedirects(response, "/profile/", fetch_redirect_response=False)
+
     def test_login_and_logout_are_audited(self) -> None:
         post_login(self.client, "siti", PASSWORD)
         self.client.post("/accounts/logout/")
@@ -113,6 +151,13 @@ class LoginTests(LoginTestCase):
             ],
         )
         self.assertEqual(entries[0].ip, "127.0.0.1")
+        self.assertEqual(entries[0].region_code, "64.71")
+
+    def test_logout_needs_a_post(self) -> None:
+        post_login(self.client, "siti", PASSWORD)
+        self.client.get("/accounts/logout/")
+        self.assertEqual(logged_in_user_id(self.client), str(self.person.pk))
+        self.assertFalse(AuditEntry.objects.filter(action=AuditAction.LOGOUT).exists())
 
     def test_failed_login_writes_no_login_entry(self) -> None:
         post_login(self.client, "siti", WRONG_PASSWORD)
@@ -120,27 +165,29 @@ class LoginTests(LoginTestCase):
 
 
 class LockoutTests(LoginTestCase):
+    def assert_locked_out(self, response: Response) -> None:
+        """Refused by the lockout (django-axes), not by some other limit."""
+        self.assertEqual(response.status_code, 429)
+        self.assertTemplateUsed(response, "account/lockout.html")
+
     def _fail(self, client: Client, name: str, times: int) -> None:
         for _ in range(times):
             self.assertNotEqual(post_login(client, name, WRONG_PASSWORD).status_code, 302)
 
     def test_repeated_wrong_passwords_lock_the_account(self) -> None:
         self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT)
-        response = post_login(self.client, "siti", PASSWORD)
-        self.assertEqual(response.status_code, 429)
-        self.assertTemplateUsed(response, "account/lockout.html")
+        self.assert_locked_out(post_login(self.client, "siti", PASSWORD))
         self.assertIsNone(logged_in_user_id(self.client))
         self.assertFalse(AuditEntry.objects.filter(action=AuditAction.LOGIN).exists())
 
     def test_lockout_holds_from_another_browser(self) -> None:
         self._fail(Client(), "siti", settings.AXES_FAILURE_LIMIT)
-        response = post_login(Client(REMOTE_ADDR="10.1.2.3"), "siti", PASSWORD)
-        self.assertEqual(response.status_code, 429)
+        self.assert_locked_out(post_login(Client(REMOTE_ADDR="10.1.2.3"), "siti", PASSWORD))
 
     def test_login_name_counts_whatever_its_case(self) -> None:
         for i in range(settings.AXES_FAILURE_LIMIT):
             post_login(self.client, "SITI" if i % 2 else "siti", WRONG_PASSWORD)
-        self.assertEqual(post_login(self.client, "siti", PASSWORD).status_code, 429)
+        self.assert_locked_out(post_login(self.client, "siti", PASSWORD))
 
     def test_fewer_failures_than_the_limit_do_not_lock(self) -> None:
         self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT - 1)
@@ -153,6 +200,23 @@ class LockoutTests(LoginTestCase):
         client = Client()
         self._fail(client, "siti", settings.AXES_FAILURE_LIMIT - 1)
         self.assertEqual(post_login(client, "siti", PASSWORD).status_code, 302)
+
+    def test_locked_account_is_refused_when_logging_in_by_email(self) -> None:
+        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT)
+        self.assert_locked_out(post_login(Client(), "siti@example.invalid", PASSWORD))
+
+    def test_failures_by_email_and_by_user_name_count_together(self) -> None:
+        by_name = settings.AXES_FAILURE_LIMIT // 2
+        self._fail(self.client, "siti", by_name)
+        self._fail(self.client, "siti@example.invalid", settings.AXES_FAILURE_LIMIT - by_name)
+        self.assert_locked_out(post_login(Client(), "siti", PASSWORD))
+
+    def test_lock_ends_after_the_cool_off_time(self) -> None:
+        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT)
+        later = timezone.now() + settings.AXES_COOLOFF_TIME + timedelta(seconds=5)
+        with clock_at(later):
+            response = post_login(Client(), "siti", PASSWORD)
+        self.assertRedirects(response, "/", fetch_redirect_response=False)
 
     def test_lockout_of_one_account_leaves_other_accounts_alone(self) -> None:
         make_person(agency=self.agency, username="budi", password=PASSWORD)
@@ -197,7 +261,7 @@ class SessionTimeoutTests(LoginTestCase):
     def test_every_request_pushes_the_expiry_by_the_idle_timeout(self) -> None:
         post_login(self.client, "siti", PASSWORD)
         later = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE // 2)
-        with mock.patch("django.utils.timezone.now", return_value=later):
+        with clock_at(later):
             self.assertEqual(self.client.get("/").status_code, 200)
         expected = later + timedelta(seconds=settings.SESSION_COOKIE_AGE)
         self.assertAlmostEqual(self._session().expire_date, expected, delta=timedelta(seconds=1))
@@ -205,7 +269,7 @@ class SessionTimeoutTests(LoginTestCase):
     def test_idle_session_expires_after_the_idle_timeout(self) -> None:
         post_login(self.client, "siti", PASSWORD)
         idle = timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE + 5)
-        with mock.patch("django.utils.timezone.now", return_value=idle):
+        with clock_at(idle):
             response = self.client.get("/")
         self.assertRedirects(response, f"{LOGIN_URL}?next=/", fetch_redirect_response=False)
 
@@ -214,7 +278,7 @@ class SessionTimeoutTests(LoginTestCase):
         start = timezone.now()
         step = timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
         for n in (1, 2, 3):
-            with mock.patch("django.utils.timezone.now", return_value=start + n * step):
+            with clock_at(start + n * step):
                 self.assertEqual(self.client.get("/").status_code, 200, f"request {n}")
 
 
@@ -272,7 +336,7 @@ def current_totp(secret: str) -> str:
 
 class TwoFactorTests(LoginTestCase):
     def test_role_requiring_two_factor_is_sent_to_totp_activation(self) -> None:
-        for role in settings.LAYAK_MFA_REQUIRED_ROLES:
+        for role in MFA_ROLES:
             with self.subTest(role=role):
                 person = make_person(role, agency=self.agency)
                 client = Client()
@@ -306,7 +370,7 @@ class TwoFactorTests(LoginTestCase):
         self.assertEqual(self.client.get("/").status_code, 200)
 
     def test_role_requiring_two_factor_with_totp_reaches_home(self) -> None:
-        for role in settings.LAYAK_MFA_REQUIRED_ROLES:
+        for role in MFA_ROLES:
             with self.subTest(role=role):
                 person = make_person(role, agency=self.agency)
                 enable_totp(person)

@@ -195,6 +195,15 @@ class AgencyUpdateTests(ServiceWorld):
         agency.refresh_from_db()
         self.assertIsNone(agency.parent)
 
+    def test_agency_cannot_become_the_parent_of_its_own_parent(self) -> None:
+        parent = make_agency(region=self.city, name="Induk")
+        child = make_agency(region=self.city, name="Anak", parent=parent)
+        with self.assertRaises(ValidationError) as raised:
+            services.agency_update(actor=self.admin, agency=parent, parent=child)
+        self.assertIn("parent", raised.exception.message_dict)
+        parent.refresh_from_db()
+        self.assertIsNone(parent.parent_id)
+
     def test_unknown_field_is_a_programming_error(self) -> None:
         with self.assertRaises(TypeError):
             services.agency_update(actor=self.admin, agency=self.home, colour="red")
@@ -285,6 +294,15 @@ class PersonCreateTests(ServiceWorld):
         self.assertIn("email", raised.exception.message_dict)
         self.assertFalse(User.objects.filter(username="siti").exists())
         self.assertEqual(mail.outbox, [])
+
+    def test_user_name_differing_only_in_case_is_refused(self) -> None:
+        # allauth finds the account by user name case-insensitively and refuses a log-in by
+        # user name when two accounts match, so "SITI" would lock "siti" out.
+        make_person(agency=self.home, username="siti", email="siti.lama@example.invalid")
+        with self.assertRaises(ValidationError) as raised:
+            self._create(username="SITI")
+        self.assertIn("username", raised.exception.message_dict)
+        self.assertEqual(User.objects.filter(username__iexact="siti").count(), 1)
 
     def test_unknown_role_is_a_validation_error(self) -> None:
         with self.assertRaises(ValidationError) as raised:
@@ -386,6 +404,13 @@ class PersonUpdateTests(ServiceWorld):
         self.assertIn("email", raised.exception.message_dict)
         self.person.refresh_from_db()
         self.assertEqual(self.person.email, "budi@example.invalid")
+
+    def test_user_name_of_another_person_in_other_case_is_refused(self) -> None:
+        with self.assertRaises(ValidationError) as raised:
+            services.person_update(actor=self.admin, person=self.person, username="ADMIN.BPN")
+        self.assertIn("username", raised.exception.message_dict)
+        self.person.refresh_from_db()
+        self.assertEqual(self.person.username, "budi")
 
     def test_admin_cannot_deactivate_themself(self) -> None:
         with self.assertRaises(ValidationError) as raised:

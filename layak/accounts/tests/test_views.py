@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.core import mail
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
@@ -68,7 +69,16 @@ class AgencyListPageTests(PageTestCase):
     def test_admin_of_other_city_sees_only_their_city(self) -> None:
         response = self.get_as(self.world.other_admin, "/agencies/")
         self.assertContains(response, "Dinas PPPA Samarinda")
-        self.assertNotContains(response, "Balikpapan")
+        self.assertNotContains(response, "Dinas PPPA Balikpapan")
+        self.assertNotContains(response, "UPTD PPA Balikpapan")
+
+    def test_ministry_staff_see_agencies_of_every_city(self) -> None:
+        ministry = Agency.objects.create(
+            region=None, code="kemenpppa", name="Kementerian PPPA", kind=AgencyKind.MINISTRY
+        )
+        response = self.get_as(make_person(Role.LEADERSHIP, agency=ministry), "/agencies/")
+        self.assertContains(response, "Dinas PPPA Balikpapan")
+        self.assertContains(response, "Dinas PPPA Samarinda")
 
     def test_search_and_kind_filter_narrow_the_list(self) -> None:
         response = self.get_as(self.world.admin, "/agencies/?q=uptd")
@@ -285,6 +295,23 @@ class PersonFormPageTests(PageTestCase):
         response = self.post_as(self.world.admin, "/people/new/", data)
         self.assertEqual(response.status_code, 400)
         self.assertFalse(User.objects.filter(email="kembar@example.invalid").exists())
+
+    def test_user_name_differing_only_in_case_is_refused_and_its_owner_still_logs_in(
+        self,
+    ) -> None:
+        make_person(agency=self.world.home, username="siti", password=STRONG_PASSWORD)
+        data = {
+            "full_name": "Siti Kedua",
+            "username": "SITI",
+            "email": "siti.kedua@example.invalid",
+            "agency": self.world.home.pk,
+            "is_active": "on",
+        }
+        response = self.post_as(self.world.admin, "/people/new/", data)
+        self.assertEqual(response.status_code, 400)
+        cache.clear()
+        response = Client().post("/accounts/login/", {"login": "siti", "password": STRONG_PASSWORD})
+        self.assertRedirects(response, "/", fetch_redirect_response=False)
 
     def test_duplicate_email_is_refused(self) -> None:
         data = {

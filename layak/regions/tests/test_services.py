@@ -556,6 +556,18 @@ class RegionImportAuditTests(TestCase):
         self.assertIsNone(Region.objects.get(code="64.71.01").boundary)
 
 
+def assert_boundaries_rejected(
+    test: TestCase, document: Any, errors: list[tuple[int, str]]
+) -> None:
+    """The boundary file is refused with exactly ``errors``; nothing is saved or audited."""
+    audit_before = AuditEntry.objects.count()
+    with test.assertRaises(ImportRejected) as caught:
+        import_geojson(document)
+    test.assertEqual(caught.exception.errors, errors)
+    test.assertFalse(Region.objects.filter(boundary__isnull=False).exists())
+    test.assertEqual(AuditEntry.objects.count(), audit_before)
+
+
 @override_settings(LANGUAGE_CODE="en")
 class BoundaryImportTests(TestCase):
     @classmethod
@@ -564,12 +576,7 @@ class BoundaryImportTests(TestCase):
         make_region("64.71.01.1001", "Manggar")
 
     def assert_rejected(self, document: Any, errors: list[tuple[int, str]]) -> None:
-        audit_before = AuditEntry.objects.count()
-        with self.assertRaises(ImportRejected) as caught:
-            import_geojson(document)
-        self.assertEqual(caught.exception.errors, errors)
-        self.assertFalse(Region.objects.filter(boundary__isnull=False).exists())
-        self.assertEqual(AuditEntry.objects.count(), audit_before)
+        assert_boundaries_rejected(self, document, errors)
 
     def test_valid_feature_collection_attaches_boundaries(self) -> None:
         kecamatan = square(116.9, -1.3, 0.1)
@@ -672,7 +679,9 @@ class BoundaryImportEdgeTests(TestCase):
     """Boundary files that are refused whole (issue #2: imports are all-or-nothing)."""
 
     setUpTestData = BoundaryImportTests.setUpTestData
-    assert_rejected = BoundaryImportTests.assert_rejected
+
+    def assert_rejected(self, document: Any, errors: list[tuple[int, str]]) -> None:
+        assert_boundaries_rejected(self, document, errors)
 
     def test_same_region_twice_is_rejected(self) -> None:
         self.assert_rejected(
