@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -87,7 +88,7 @@ def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.agency_update(
                 actor=request.user,
-                agency=get_agency_for(request.user, pk, action="change"),
+                agency=agency,
                 **values,
             )
         except ValidationError as error:
@@ -142,7 +143,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.person_update(
                 actor=request.user,
-                person=get_person_for(request.user, pk, action="change"),
+                person=person,
                 roles=roles,
                 **values,
             )
@@ -172,8 +173,6 @@ def person_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     person = get_person_for(request.user, request.user.pk, action="view")
-    from allauth.mfa.utils import is_mfa_enabled
-
     return render(
         request,
         "accounts/profile.html",

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from layak.accounts.roles import Role
 from layak.core.filters import AuditEntryFilter
 from layak.core.navigation import menu_for
 from layak.core.pages import menu, paginate, render_page
@@ -16,8 +17,6 @@ from layak.core.permissions_audit import audit_entries_visible_to, can_view_audi
 @login_required
 @menu("home")
 def home(request: HttpRequest) -> HttpResponse:
-    from layak.accounts.roles import Role
-
     roles = [Role(code).label for code in sorted(user_roles(request.user))]
     tiles = [entry for entry in menu_for(request.user) if entry["key"] != "home"]
     return render(request, "core/home.html", {"roles": roles, "tiles": tiles})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema
 
+from layak.regions.models import Region
 from layak.regions.permissions import get_region_for
 from layak.regions.selectors import region_children
 
@@ -23,13 +24,13 @@ class ErrorOut(Schema):
     detail: str
 
 
-def _out(region: object) -> RegionOut:
-    parent = getattr(region, "parent", None)
+def _out(region: Region) -> RegionOut:
+    parent = region.parent
     return RegionOut(
-        code=region.code,  # type: ignore[attr-defined]
-        level=region.level,  # type: ignore[attr-defined]
-        name=region.name,  # type: ignore[attr-defined]
-        postcode=region.postcode,  # type: ignore[attr-defined]
+        code=region.code,
+        level=region.level,
+        name=region.name,
+        postcode=region.postcode,
         parent_code=parent.code if parent is not None else None,
     )
 
@@ -50,6 +51,4 @@ def region_detail(request: HttpRequest, code: str) -> RegionOut:
 )
 def region_children_list(request: HttpRequest, code: str) -> list[RegionOut]:
     region = get_region_for(request.user, code, action="view")
-    if region is None:
-        raise Http404
     return [_out(child) for child in region_children(request.user, region).select_related("parent")]
