@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "layak.core",
     "layak.regions",
     "layak.accounts",
+    "layak.evaluations",
 ]
 
 MIDDLEWARE = [

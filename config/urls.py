@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("layak.core.urls")),
     path("", include("layak.accounts.urls")),
     path("regions/", include("layak.regions.urls")),
+    path("evaluation/", include("layak.evaluations.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from layak.evaluations.api import router as evaluations_router
 from layak.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -15,3 +16,4 @@ api = NinjaAPI(
     docs_url=None,
 )
 api.add_router("/regions/", regions_router)
+api.add_router("/evaluation/", evaluations_router)

@@ -32,9 +32,10 @@ Seeder = Callable[[DemoContext], None]
 
 def seeders() -> list[Seeder]:
     from layak.accounts.demo import seed_accounts
+    from layak.evaluations.demo import seed_evaluations
     from layak.regions.demo import seed_regions
 
-    return [seed_regions, seed_accounts]
+    return [seed_regions, seed_accounts, seed_evaluations]
 
 
 FIRST_NAMES = [

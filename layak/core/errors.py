@@ -8,7 +8,12 @@ class LayakError(Exception):
 
 
 class ConflictError(LayakError):
-    """The object changed since the actor loaded it; nothing was saved."""
+    """The object changed since the actor loaded it; nothing was saved. ``current`` is the
+    version now stored, so the interface can show both."""
+
+    def __init__(self, current: object = None) -> None:
+        self.current = current
+        super().__init__("conflict")
 
 
 class ImportRejected(LayakError):

@@ -24,10 +24,14 @@ def _entries() -> list[MenuEntry]:
     # of the settings' context processor path.
     from layak.accounts import permissions as accounts
     from layak.core import permissions_audit as audit
+    from layak.evaluations import permissions as evaluations
     from layak.regions import permissions as regions
 
     return [
         MenuEntry("home", _("Home"), "core:home", lambda user: True),
+        MenuEntry(
+            "evaluations", _("KLA evaluation"), "evaluations:cycles", evaluations.can_use_evaluation
+        ),
         MenuEntry("regions", _("Regions"), "regions:list", regions.can_view_regions),
         MenuEntry("agencies", _("Agencies"), "accounts:agency_list", accounts.can_view_agencies),
         MenuEntry("people", _("People"), "accounts:person_list", accounts.can_list_people),

@@ -1,0 +1,63 @@
+"""Server-rendered SVG bar charts: one picture for pages and reports, no JavaScript, and
+allowed by the content security policy (attributes, no inline styles). Each chart is shown with
+its data as a table by the page that uses it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    values: tuple[Decimal, ...]  # one per series, drawn side by side
+    maximum: Decimal
+
+
+def bar_chart(
+    bars: Sequence[Bar], *, series: Sequence[str], title: str, width: int = 640
+) -> SafeString:
+    """Horizontal bars as a share of each row's maximum, one colour class per series."""
+    if not bars:
+        return mark_safe("")  # noqa: S308  (empty string)
+    label_width, row_height, bar_height, gap = 170, 16 * len(series) + 10, 14, 2
+    plot = width - label_width - 70
+    height = row_height * len(bars) + 24
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'class="chart" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+    ]
+    for index, name in enumerate(series):
+        x = label_width + index * 140
+        parts.append(
+            f'<rect x="{x}" y="2" width="12" height="12" class="series-{index}"/>'
+            f'<text x="{x + 16}" y="12" class="chart-legend">{escape(name)}</text>'
+        )
+    for row, bar in enumerate(bars):
+        top = 24 + row * row_height
+        parts.append(
+            f'<text x="{label_width - 6}" y="{top + bar_height}" text-anchor="end" '
+            f'class="chart-label">{escape(bar.label[:28])}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_width}" y="{top}" width="{plot}" '
+            f'height="{(bar_height + gap) * len(series) - gap}" class="chart-track"/>'
+        )
+        for index, value in enumerate(bar.values):
+            share = float(value / bar.maximum) if bar.maximum else 0.0
+            length = max(0.0, min(1.0, share)) * plot
+            y = top + index * (bar_height + gap)
+            parts.append(
+                f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" '
+                f'class="series-{index}"><title>{escape(bar.label)}: {value:.2f} / '
+                f"{bar.maximum:.2f}</title></rect>"
+                f'<text x="{label_width + length + 4:.1f}" y="{y + bar_height - 3}" '
+                f'class="chart-value">{value:.2f}</text>'
+            )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308  (every value above is escaped or numeric)

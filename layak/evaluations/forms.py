@@ -1,0 +1,117 @@
+"""Forms parse input for the evaluation services; they never save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from layak.evaluations.models import Answer, AnswerOption, Instrument
+
+MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
+
+
+class InstrumentImportForm(forms.Form):
+    file = forms.FileField(label=_("Instrument workbook (XLSX)"))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_WORKBOOK_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if upload.read(4) != b"PK\x03\x04":
+            raise forms.ValidationError(_("The file is not an XLSX workbook."))
+        upload.seek(0)
+        return upload
+
+
+class CycleOpenForm(forms.Form):
+    instrument = forms.ModelChoiceField(label=_("Instrument"), queryset=Instrument.objects.all())
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    answer_deadline = forms.DateField(
+        label=_("Answers due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    review_deadline = forms.DateField(
+        label=_("Review due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    submission_deadline = forms.DateField(
+        label=_("Submission due"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+def _option_choices(answer: Answer, options: list[AnswerOption]) -> list[tuple[str, str]]:
+    return [
+        (str(o.pk), f"{o.label} ({(answer.question.max_points * o.fraction):.2f})") for o in options
+    ]
+
+
+class AnswerForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    option = forms.ChoiceField(label=_("Answer"), widget=forms.RadioSelect, required=False)
+    explanation = forms.CharField(
+        label=_("Explanation"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=10_000,
+    )
+
+    def __init__(self, *args: Any, answer: Answer, options: list[AnswerOption], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.options = {str(o.pk): o for o in options}
+        option_field = self.fields["option"]
+        assert isinstance(option_field, forms.ChoiceField)  # noqa: S101  (declared above)
+        option_field.choices = _option_choices(answer, options)
+        for name in answer.question.data_fields:
+            self.fields[f"data_{name}"] = forms.DecimalField(
+                label=name.replace("_", " "),
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+            )
+
+    def chosen_option(self) -> AnswerOption | None:
+        value = self.cleaned_data.get("option") or ""
+        return self.options.get(value)
+
+    def data_values(self) -> dict[str, str]:
+        return {
+            name[5:]: str(value)
+            for name, value in self.cleaned_data.items()
+            if name.startswith("data_") and value is not None
+        }
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("accept", _("Accept")), ("return", _("Return for revision"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note to the agency"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5_000,
+    )
+
+
+class VerifyForm(forms.Form):
+    option = forms.ChoiceField(label=_("Verified answer"), widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Verification note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5_000,
+    )
+
+    def __init__(self, *args: Any, answer: Answer, options: list[AnswerOption], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.options = {str(o.pk): o for o in options}
+        option_field = self.fields["option"]
+        assert isinstance(option_field, forms.ChoiceField)  # noqa: S101  (declared above)
+        option_field.choices = _option_choices(answer, options)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file (PDF, image, Word or Excel)"))

@@ -1,0 +1,373 @@
+"""The KLA evaluation: instruments as versioned data, cycles, answers, evidence, verification
+(issue #3). Structure and points: shared domain notes, sections 2.1-2.6."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from layak.core.models import RegionScopedModel
+
+
+def points_field(verbose_name: Any, **options: Any) -> models.DecimalField[Decimal, Decimal]:
+    """Points are kept exactly, with two decimals (e.g. 13.75 = 0.25 x 55)."""
+    return models.DecimalField(verbose_name, max_digits=8, decimal_places=2, **options)
+
+
+class Instrument(models.Model):
+    """A national evaluation instrument of one year: groups > indicators > questions, bands."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    name = models.CharField(_("name"), max_length=200)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    total_points = points_field(_("total points"))
+    created_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "name"], name="instrument_unique_year_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+
+class IndicatorGroup(models.Model):
+    """Kelembagaan, Klaster I-V, or Kecamatan/Kelurahan Layak Anak."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="groups")
+    code = models.CharField(_("code"), max_length=10)
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("indicator group")
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="group_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Indicator(models.Model):
+    """One of the indicators 1-26 (21A-24B included) with its maximum points."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(IndicatorGroup, on_delete=models.CASCADE, related_name="indicators")
+    code = models.CharField(_("code"), max_length=10)
+    name = models.CharField(_("name"), max_length=300)
+    max_points = points_field(_("maximum points"))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("indicator")
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="indicator_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.name}"
+
+
+class QuestionScope(models.TextChoices):
+    CITY = "city", _("city (answered once)")
+    KECAMATAN = "kecamatan", _("each kecamatan")
+    KELURAHAN = "kelurahan", _("each kelurahan")
+
+
+class Question(models.Model):
+    """A question of the instrument. ``agency_codes`` name the responsible agencies by code;
+    each city's cycle resolves them to its own agencies."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="questions")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="questions")
+    code = models.CharField(_("code"), max_length=20)
+    text = models.TextField(_("question"))
+    max_points = points_field(_("maximum points"), validators=[MinValueValidator(Decimal("0.01"))])
+    scope = models.CharField(
+        _("answered by"), max_length=10, choices=QuestionScope.choices, default=QuestionScope.CITY
+    )
+    evidence_required = models.BooleanField(_("evidence required"), default=True)
+    agency_codes = models.JSONField(_("responsible agencies"), default=list)
+    data_fields = models.JSONField(_("data values asked"), default=list, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="question_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AnswerOption(models.Model):
+    """An answer option worth ``fraction`` of the question's maximum (2024: quarters)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    fraction = models.DecimalField(
+        _("share of the maximum"),
+        max_digits=5,
+        decimal_places=4,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    )
+    label = models.CharField(_("label"), max_length=300)
+
+    class Meta:
+        ordering = ["fraction"]
+        verbose_name = _("answer option")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "fraction"], name="option_fraction_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def points(self) -> Decimal:
+        return (self.question.max_points * self.fraction).quantize(Decimal("0.01"))
+
+
+class Band(models.Model):
+    """A score band (category) of the instrument, e.g. Utama 801-900. A band with
+    ``conditions`` is reached only when the secretariat records them as met for a cycle."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="bands")
+    code = models.SlugField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100)
+    min_points = points_field(_("from"))
+    max_points = points_field(_("to"))
+    order = models.PositiveSmallIntegerField(_("rank"), default=0)
+    conditions = models.TextField(_("extra conditions"), blank=True)
+
+    class Meta:
+        ordering = ["order", "min_points"]
+        verbose_name = _("band")
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="band_code_unique"),
+            models.CheckConstraint(
+                condition=Q(min_points__lte=models.F("max_points")), name="band_min_le_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.min_points is not None
+            and self.max_points is not None
+            and self.min_points > self.max_points
+        ):
+            raise ValidationError({"max_points": _("The band ends before it starts.")})
+
+
+class CycleStatus(models.TextChoices):
+    OPEN = "open", _("open for answers")
+    SUBMITTED = "submitted", _("submitted (locked)")
+
+
+class Cycle(RegionScopedModel):
+    """One city's evaluation of one year against one instrument (``region`` = the kab/kota)."""
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="cycles")
+    year = models.PositiveSmallIntegerField(_("year"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=CycleStatus.choices, default=CycleStatus.OPEN
+    )
+    answer_deadline = models.DateField(_("answers due"))
+    review_deadline = models.DateField(_("review due"))
+    submission_deadline = models.DateField(_("submission due"))
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    conditions_met = models.JSONField(
+        _("bands whose extra conditions are met"), default=list, blank=True
+    )
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("evaluation cycle")
+        verbose_name_plural = _("evaluation cycles")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="cycle_unique_region_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+    def clean(self) -> None:
+        dates = (self.answer_deadline, self.review_deadline, self.submission_deadline)
+        if all(dates) and not dates[0] <= dates[1] <= dates[2]:
+            raise ValidationError(
+                _("Deadlines must follow each other: answers, review, then submission.")
+            )
+
+
+class Assignment(models.Model):
+    """A question of a cycle assigned to an agency (made automatically, editable)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="assignments")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="assignments"
+    )
+
+    class Meta:
+        verbose_name = _("assignment")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "question", "agency"], name="assignment_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}->{self.agency_id}"
+
+
+class AnswerStatus(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("sent for review")
+    RETURNED = "returned", _("returned for revision")
+    ACCEPTED = "accepted", _("accepted")
+
+
+class Answer(models.Model):
+    """The self-assessed answer to a question (per kecamatan/kelurahan for area questions),
+    kept apart from the verifier's option. ``version`` detects concurrent edits."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    area = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    option = models.ForeignKey(
+        AnswerOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    explanation = models.TextField(_("explanation"), blank=True)
+    data_values = models.JSONField(_("data values"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AnswerStatus.choices, default=AnswerStatus.DRAFT
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verified_option = models.ForeignKey(
+        AnswerOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "question"],
+                condition=Q(area__isnull=True),
+                name="answer_unique_city",
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "question", "area"],
+                condition=Q(area__isnull=False),
+                name="answer_unique_area",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.question_id}:{self.area_id or '-'}"
+
+
+class AnswerRevision(models.Model):
+    """One saved state of an answer: its history, never changed afterwards."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    option = models.ForeignKey(
+        AnswerOption, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    explanation = models.TextField(blank=True)
+    data_values = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=AnswerStatus.choices)
+    note = models.TextField(blank=True)
+    action = models.CharField(max_length=30)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("answer revision")
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} v{self.version}"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # Stored under a random name: the original name stays in the database only.
+    return f"evidence/{instance.answer.cycle_id}/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Evidence(models.Model):
+    """A supporting document (bukti dukung) of an answer, checked by content on upload."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class QuestionPlanning(models.Model):
+    """The task force's planning inputs for the gap analysis of one question in a cycle:
+    the effort of each option (default: proportional to the points gained) and whether the
+    question cannot change this year."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="planning")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    impossible = models.BooleanField(_("impossible this year"), default=False)
+    efforts = models.JSONField(_("effort per option"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("question planning")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "question"], name="planning_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.question_id}"

@@ -1,0 +1,275 @@
+"""Gap analysis: the least effort that lifts a city's KLA evaluation total to a target.
+
+A city has a current answer for every question of the instrument. Moving a question to a better
+option gains points and costs an *effort* (editable by users; by default the points gained, see
+``default_effort``). Questions that cannot change this year are simply left out of the
+candidates. Given the target total (the lower bound of the band the city aims for), the plan is
+the set of improvements, at most one new option per question, whose gains add up to at least
+``target - current`` with the least total effort. Among plans of equal effort the one changing
+the fewest questions wins; among those, the one whose list of (question key, option key) pairs
+comes first in sorted order, so the answer never depends on the order of the input.
+
+This is a multiple-choice knapsack in its minimisation form, solved exactly by dynamic
+programming. Points and efforts have at most two decimals (``AnswerOption.points`` is quantized
+to hundredths), so both are scaled to whole hundredths and the gains are divided by their
+greatest common divisor: with quarter-point options on whole-point questions a 1000-point
+instrument needs at most 4000 capacity steps. Time is O(candidates x steps), memory
+O(questions x steps). A per-area question whose gain would have more decimals must be rounded
+*down* to hundredths by the caller, so that a plan never promises more than it delivers.
+
+Pure Python on plain values: no models, so pages, exports, the API and tests share it.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+_INT64_MAX = 2**63 - 1
+
+
+def _hundredths(value: Decimal, what: str) -> int:
+    """``value`` as a whole number of hundredths; ValueError if it has finer decimals."""
+    if not value.is_finite():
+        raise ValueError(f"{what} must be a finite number, not {value}.")
+    scaled = Fraction(value) * 100
+    if scaled.denominator != 1:
+        raise ValueError(f"{what} may have at most two decimals, not {value}.")
+    return scaled.numerator
+
+
+@dataclass(frozen=True)
+class Improvement:
+    """One candidate: move question ``question`` from its current option to ``option``."""
+
+    question: str  # question key, e.g. its code, or "code@area" for a per-area question
+    option: str  # option key
+    gain: Decimal  # points gained over the current option (> 0)
+    effort: Decimal  # >= 0
+    agency: str = ""  # who must do it, for grouping the plan
+    label: str = ""  # human text of the option, for the explanation
+
+    def __post_init__(self) -> None:
+        if _hundredths(self.gain, "gain") <= 0:
+            raise ValueError(f"The gain of {self.question}/{self.option} must be positive.")
+        if _hundredths(self.effort, "effort") < 0:
+            raise ValueError(f"The effort of {self.question}/{self.option} must not be negative.")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The cheapest plan. ``chosen`` is empty when the target is already reached (then
+    ``gain_needed`` is 0) or cannot be reached (then ``reachable`` is false and
+    ``max_reachable_total`` says how far improving every candidate would go)."""
+
+    reachable: bool
+    current_total: Decimal
+    target_total: Decimal
+    gain_needed: Decimal
+    chosen: tuple[Improvement, ...]  # sorted by question key
+    total_gain: Decimal
+    total_effort: Decimal
+    max_reachable_total: Decimal
+
+    def by_agency(self) -> dict[str, list[Improvement]]:
+        """The chosen improvements per agency, agencies in sorted order ("" = none given)."""
+        groups: dict[str, list[Improvement]] = {}
+        for improvement in sorted(self.chosen, key=lambda i: i.agency):
+            groups.setdefault(improvement.agency, []).append(improvement)
+        return groups
+
+    def explanation(self) -> list[str]:
+        """The plan in plain sentences, in the active language."""
+        current = _number(self.current_total)
+        target = _bound(self.target_total)
+        if self.gain_needed <= 0:
+            return [
+                _(
+                    "The current score is %(current)s and the target band starts at %(target)s, "
+                    "so the target is already reached. No changes are needed."
+                )
+                % {"current": current, "target": target}
+            ]
+        lines = [
+            _(
+                "The current score is %(current)s; the target band starts at %(target)s, "
+                "so %(needed)s more points are needed."
+            )
+            % {"current": current, "target": target, "needed": _number(self.gain_needed)}
+        ]
+        if not self.reachable:
+            lines.append(
+                _(
+                    "Even improving every possible question reaches only %(maximum)s, below the "
+                    "target %(target)s. Only the improvements marked possible this year were "
+                    "counted."
+                )
+                % {"maximum": _number(self.max_reachable_total), "target": target}
+            )
+            return lines
+        count = len(self.chosen)
+        lines.append(
+            ngettext(
+                "The cheapest way is to improve %(count)d question with a total effort of "
+                "%(effort)s.",
+                "The cheapest way is to improve %(count)d questions with a total effort of "
+                "%(effort)s.",
+                count,
+            )
+            % {"count": count, "effort": _number(self.total_effort)}
+        )
+        for improvement in self.chosen:
+            lines.append(
+                _(
+                    "Question %(question)s: move to '%(option)s' "
+                    "(+%(gain)s points, effort %(effort)s)."
+                )
+                % {
+                    "question": improvement.question,
+                    "option": improvement.label or improvement.option,
+                    "gain": _number(improvement.gain),
+                    "effort": _number(improvement.effort),
+                }
+            )
+        lines.append(
+            _("Together these add %(gain)s points, for a total of %(total)s.")
+            % {
+                "gain": _number(self.total_gain),
+                "total": _number(self.current_total + self.total_gain),
+            }
+        )
+        lines.append(
+            _(
+                "No cheaper combination reaches the target: the plan was computed exactly over "
+                "every combination of at most one new option per question, not estimated. Among "
+                "combinations with the same effort, it changes the fewest questions."
+            )
+        )
+        return lines
+
+
+def _number(value: Decimal) -> str:
+    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _bound(value: Decimal) -> str:
+    """A band bound as it was written (bands are usually whole numbers: 901, not 901.00)."""
+    return format(value, "f")
+
+
+def default_effort(gain: Decimal) -> Decimal:
+    """The effort assumed until a user edits it: proportional to the points gained."""
+    return gain
+
+
+def cheapest_plan(
+    improvements: Iterable[Improvement], *, current_total: Decimal, target_total: Decimal
+) -> Plan:
+    """The least-effort set of improvements, at most one per question, that lifts
+    ``current_total`` to at least ``target_total`` (see the module docstring for ties)."""
+    for total, name in ((current_total, "current_total"), (target_total, "target_total")):
+        if not total.is_finite():
+            raise ValueError(f"{name} must be a finite number, not {total}.")
+    per_question: dict[str, dict[str, Improvement]] = {}
+    for improvement in improvements:
+        by_option = per_question.setdefault(improvement.question, {})
+        if improvement.option in by_option:
+            raise ValueError(
+                f"Question {improvement.question} lists option {improvement.option} twice."
+            )
+        by_option[improvement.option] = improvement
+    questions = sorted(per_question)
+    # Within a question the options are tried in key order, so ties go to the smallest key.
+    candidates = [
+        [per_question[question][option] for option in sorted(per_question[question])]
+        for question in questions
+    ]
+    max_gain = sum((max(c.gain for c in row) for row in candidates), ZERO)
+    gain_needed = target_total - current_total
+
+    def plan(reachable: bool, chosen: Sequence[Improvement] = ()) -> Plan:
+        return Plan(
+            reachable=reachable,
+            current_total=current_total,
+            target_total=target_total,
+            gain_needed=max(gain_needed, ZERO),
+            chosen=tuple(chosen),
+            total_gain=sum((c.gain for c in chosen), ZERO),
+            total_effort=sum((c.effort for c in chosen), ZERO),
+            max_reachable_total=current_total + max_gain,
+        )
+
+    if gain_needed <= 0:
+        return plan(True)
+    if max_gain < gain_needed:
+        return plan(False)
+
+    gains = [[_hundredths(c.gain, "gain") for c in row] for row in candidates]
+    step = math.gcd(*(gain for row in gains for gain in row))
+    units = [[gain // step for gain in row] for row in gains]
+    # Sums of gains are whole steps, so reaching the need means reaching it rounded up.
+    needed = math.ceil((Fraction(target_total) - Fraction(current_total)) * 100 / step)
+    # Effort and the number of changes in one integer: effort first, each change adds 1.
+    scale = len(questions) + 1
+    keys = [[_hundredths(c.effort, "effort") * scale + 1 for c in row] for row in candidates]
+    # Larger than any real cost; every position holding it is overwritten (see _add_question).
+    infinity = sum(max(row) for row in keys) + 1
+    compact = infinity <= _INT64_MAX
+
+    # costs[i][c]: the least cost for questions i.. to gain at least c steps; its length is the
+    # most those questions can gain (capped at `needed`) plus one.
+    costs: list[Sequence[int]] = [[0]] * (len(questions) + 1)
+    current = [0]
+    for i in range(len(questions) - 1, -1, -1):
+        size = min(needed, len(current) - 1 + max(units[i]))
+        current = _add_question(current, list(zip(units[i], keys[i], strict=True)), size, infinity)
+        costs[i] = array("q", current) if compact else current
+
+    chosen: list[Improvement] = []
+    remaining = needed
+    for i, row in enumerate(candidates):
+        here, rest = costs[i][remaining], costs[i + 1]
+        for improvement, gain, key in zip(row, units[i], keys[i], strict=True):
+            after = max(0, remaining - gain)
+            if after < len(rest) and rest[after] + key == here:
+                chosen.append(improvement)
+                remaining = after
+                break
+        # Otherwise leaving the question unchanged is what reached `here`.
+    return plan(True, chosen)
+
+
+def _add_question(
+    previous: list[int], options: list[tuple[int, int]], size: int, infinity: int
+) -> list[int]:
+    """The costs after adding one question: ``new[c]`` is the least of keeping the question
+    (``previous[c]``) and each option ``(gain, key)`` (``key + previous[max(0, c - gain)]``).
+
+    Both ``previous`` and the result are non-decreasing in ``c`` and start at 0. Positions
+    ``previous`` cannot reach start at ``infinity``; the option with the largest gain covers
+    them all, because ``size`` is at most ``len(previous) - 1`` plus that gain.
+    """
+    length = len(previous)
+    new = previous + [infinity] * (size + 1 - length)
+    for gain, key in options:
+        end = min(size + 1, length + gain)
+        head = min(gain, end)
+        # Below `gain` steps this option alone suffices, at cost `key`; `new` is sorted.
+        start = bisect_right(new, key, 0, head)
+        new[start:head] = [key] * (head - start)
+        if gain < end:
+            new[gain:end] = [
+                kept if kept <= (moved := cost + key) else moved
+                for kept, cost in zip(new[gain:end], previous, strict=False)
+            ]
+    return new

@@ -1,0 +1,293 @@
+"""Reads of the KLA evaluation for pages, exports, the API and the benchmark (issue #3).
+
+``cycle_scorecard`` loads everything a cycle's scores need in a fixed number of queries, however
+many questions the instrument has.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from layak.evaluations.models import (
+    Answer,
+    AnswerOption,
+    AnswerStatus,
+    Assignment,
+    Band,
+    Cycle,
+    Indicator,
+    IndicatorGroup,
+    Question,
+    QuestionPlanning,
+)
+from layak.evaluations.optimizer import Improvement, Plan, cheapest_plan, default_effort
+from layak.evaluations.permissions import answers_visible_to
+from layak.evaluations.scoring import (
+    BandInfo,
+    GroupInfo,
+    IndicatorInfo,
+    QuestionInfo,
+    Scorecard,
+    band_for,
+    compute_scorecard,
+)
+from layak.regions.models import Region, RegionLevel
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class CycleData:
+    """Everything about a cycle's instrument and answers, loaded once."""
+
+    cycle: Cycle
+    groups: list[GroupInfo]
+    indicators: list[IndicatorInfo]
+    questions: list[QuestionInfo]
+    bands: list[BandInfo]
+    options: dict[int, AnswerOption]
+    options_of: dict[int, list[AnswerOption]]
+    answers: list[Answer]
+    area_counts: dict[str, int]
+    question_codes: dict[int, str] = field(default_factory=dict)
+
+
+def load_cycle_data(cycle: Cycle) -> CycleData:
+    """Seven queries, whatever the size of the instrument."""
+    instrument = cycle.instrument_id
+    groups = [
+        GroupInfo(g.pk, g.code, g.name)
+        for g in IndicatorGroup.objects.filter(instrument_id=instrument).order_by("order", "code")
+    ]
+    indicators = [
+        IndicatorInfo(i.pk, i.code, i.name, i.group_id, i.max_points)
+        for i in Indicator.objects.filter(instrument_id=instrument).order_by("order", "code")
+    ]
+    questions = [
+        QuestionInfo(q["pk"], q["code"], q["indicator_id"], q["max_points"], q["scope"])
+        for q in Question.objects.filter(instrument_id=instrument)
+        .order_by("indicator__order", "order", "code")
+        .values("pk", "code", "indicator_id", "max_points", "scope")
+    ]
+    bands = [
+        BandInfo(b.code, b.name, b.min_points, b.max_points, b.conditions)
+        for b in Band.objects.filter(instrument_id=instrument).order_by("order", "min_points")
+    ]
+    options = {
+        o.pk: o
+        for o in AnswerOption.objects.filter(question__instrument_id=instrument).order_by(
+            "question_id", "fraction"
+        )
+    }
+    options_of: dict[int, list[AnswerOption]] = defaultdict(list)
+    for option in options.values():
+        options_of[option.question_id].append(option)
+    answers = list(
+        Answer.objects.filter(cycle=cycle).only(
+            "pk", "question_id", "area_id", "option_id", "verified_option_id", "status"
+        )
+    )
+    city = cycle.region.code
+    counts = Region.objects.filter(code__startswith=f"{city}.").aggregate(
+        kecamatan=Count("pk", filter=Q(level=RegionLevel.KECAMATAN)),
+        kelurahan=Count("pk", filter=Q(level__in=[RegionLevel.KELURAHAN, RegionLevel.DESA])),
+    )
+    return CycleData(
+        cycle=cycle,
+        groups=groups,
+        indicators=indicators,
+        questions=questions,
+        bands=bands,
+        options=options,
+        options_of=dict(options_of),
+        answers=answers,
+        area_counts={"city": 1, **counts},
+        question_codes={q.pk: q.code for q in questions},
+    )
+
+
+def scorecard_of(data: CycleData, overrides: dict[int, int | None] | None = None) -> Scorecard:
+    """Scores from loaded data; ``overrides`` maps answer pk to a hypothetical option pk
+    (what-if), without touching the stored answers."""
+    overrides = overrides or {}
+    self_fractions: dict[int, list[Decimal | None]] = defaultdict(list)
+    verified_fractions: dict[int, list[Decimal | None]] = defaultdict(list)
+    for answer in data.answers:
+        option_id = overrides.get(answer.pk, answer.option_id)
+        option = data.options.get(option_id) if option_id else None
+        self_fractions[answer.question_id].append(option.fraction if option else None)
+        verified = (
+            data.options.get(answer.verified_option_id) if answer.verified_option_id else None
+        )
+        verified_fractions[answer.question_id].append(verified.fraction if verified else None)
+    return compute_scorecard(
+        questions=data.questions,
+        indicators=data.indicators,
+        groups=data.groups,
+        bands=data.bands,
+        self_fractions=self_fractions,
+        verified_fractions=verified_fractions,
+        area_counts=data.area_counts,
+        conditions_met=data.cycle.conditions_met,
+    )
+
+
+def cycle_scorecard(cycle: Cycle) -> tuple[CycleData, Scorecard]:
+    data = load_cycle_data(cycle)
+    return data, scorecard_of(data)
+
+
+@dataclass(frozen=True)
+class AgencyProgress:
+    agency_id: int
+    agency_name: str
+    total: int
+    answered: int
+    evidence_complete: int
+    accepted: int
+    overdue: bool
+
+
+def agency_progress(cycle: Cycle) -> list[AgencyProgress]:
+    """Per agency: answers assigned, answered, with evidence where required, accepted."""
+    today = timezone.localdate()
+    rows = (
+        Assignment.objects.filter(cycle=cycle)
+        .values("agency_id", "agency__name", "agency__area_id")
+        .annotate(n=Count("pk"))
+        .order_by("agency__name")
+    )
+    answers = Answer.objects.filter(cycle=cycle).annotate(evidence_count=Count("evidence"))
+    stats: dict[tuple[int, int | None], list[int]] = {}
+    for answer in answers.values(
+        "question_id",
+        "area_id",
+        "option_id",
+        "status",
+        "evidence_count",
+        "question__evidence_required",
+    ):
+        stats[(answer["question_id"], answer["area_id"])] = [
+            int(answer["option_id"] is not None),
+            int(answer["evidence_count"] > 0 or not answer["question__evidence_required"]),
+            int(answer["status"] == AnswerStatus.ACCEPTED),
+        ]
+    by_agency: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for assignment in Assignment.objects.filter(cycle=cycle).values(
+        "agency_id", "question_id", "agency__area_id", "question__scope"
+    ):
+        area = assignment["agency__area_id"] if assignment["question__scope"] != "city" else None
+        values = stats.get((assignment["question_id"], area))
+        if values is None:
+            continue
+        totals = by_agency[assignment["agency_id"]]
+        totals[0] += 1
+        for i in range(3):
+            totals[i + 1] += values[i]
+    result = []
+    for row in rows:
+        total, answered, evidence, accepted = by_agency.get(row["agency_id"], [0, 0, 0, 0])
+        if total == 0:
+            continue
+        result.append(
+            AgencyProgress(
+                agency_id=row["agency_id"],
+                agency_name=row["agency__name"],
+                total=total,
+                answered=answered,
+                evidence_complete=evidence,
+                accepted=accepted,
+                overdue=today > cycle.answer_deadline and answered < total,
+            )
+        )
+    return result
+
+
+def work_list(user: Any, cycle: Cycle) -> QuerySet[Answer]:
+    """The answers this person may see in a cycle, in instrument order, ready for a table."""
+    return (
+        answers_visible_to(user)
+        .filter(cycle=cycle)
+        .select_related("question", "question__indicator", "area", "option")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("question__indicator__order", "question__order", "question__code", "area__code")
+    )
+
+
+def improvements_for(data: CycleData) -> list[Improvement]:
+    """Every possible improvement of the current self-assessment, with the task force's
+    efforts (default: the points gained) and without questions marked impossible."""
+    planning = {p.question_id: p for p in QuestionPlanning.objects.filter(cycle=data.cycle)}
+    by_question: dict[int, list[Answer]] = defaultdict(list)
+    for answer in data.answers:
+        by_question[answer.question_id].append(answer)
+    agencies: dict[int, str] = {}
+    for row in (
+        Assignment.objects.filter(cycle=data.cycle)
+        .values("question_id", "agency__short_name", "agency__name")
+        .order_by("agency__name")
+    ):
+        agencies.setdefault(row["question_id"], row["agency__short_name"] or row["agency__name"])
+    result: list[Improvement] = []
+    for question in data.questions:
+        plan = planning.get(question.pk)
+        if plan is not None and plan.impossible:
+            continue
+        answers = by_question.get(question.pk, [])
+        divisor = 1 if question.scope == "city" else max(data.area_counts.get(question.scope, 0), 1)
+        for answer in answers:
+            current = data.options.get(answer.option_id) if answer.option_id else None
+            current_fraction = current.fraction if current else Decimal(0)
+            for option in data.options_of.get(question.pk, []):
+                if option.fraction <= current_fraction:
+                    continue
+                # Rounded down to the cent, so a plan never promises more than it gains.
+                gain = (option.fraction - current_fraction) * question.max_points / divisor
+                gain = gain.quantize(CENT, rounding=ROUND_FLOOR)
+                if gain <= 0:
+                    continue
+                effort = default_effort(gain)
+                if plan is not None and str(option.pk) in plan.efforts:
+                    effort = Decimal(plan.efforts[str(option.pk)])
+                key = (
+                    question.code if answer.area_id is None else f"{question.code}@{answer.area_id}"
+                )
+                result.append(
+                    Improvement(
+                        question=key,
+                        option=str(option.pk),
+                        gain=gain,
+                        effort=effort.quantize(CENT),
+                        agency=agencies.get(question.pk, ""),
+                        label=option.label,
+                    )
+                )
+    return result
+
+
+def gap_analysis(data: CycleData, card: Scorecard, target_code: str) -> Plan | None:
+    """The cheapest plan from the current self-assessed total to the target band."""
+    target = next((b for b in data.bands if b.code == target_code), None)
+    if target is None:
+        return None
+    return cheapest_plan(
+        improvements_for(data),
+        current_total=card.total.self_points.quantize(Decimal("0.01")),
+        target_total=target.min_points,
+    )
+
+
+def next_band(data: CycleData, card: Scorecard) -> BandInfo | None:
+    """The band above the current one (the default target of the gap analysis)."""
+    current = band_for(card.total.self_points, data.bands, data.cycle.conditions_met)
+    ordered = sorted(data.bands, key=lambda b: b.min_points)
+    if current is None:
+        return ordered[0] if ordered else None
+    higher = [b for b in ordered if b.min_points > current.min_points]
+    return higher[0] if higher else None

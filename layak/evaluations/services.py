@@ -1,0 +1,354 @@
+"""Every change in the KLA evaluation (issue #3): opening a cycle, answering, evidence,
+review, submission, verification and gap-analysis planning. Each writes the audit trail and the
+answer's history in the same transaction."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile, File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from layak.accounts.models import Agency
+from layak.core.audit import audit_record
+from layak.core.errors import ConflictError
+from layak.core.models import AuditAction
+from layak.core.uploads import check_upload
+from layak.evaluations.models import (
+    Answer,
+    AnswerOption,
+    AnswerRevision,
+    AnswerStatus,
+    Assignment,
+    Cycle,
+    CycleStatus,
+    Evidence,
+    Instrument,
+    Question,
+    QuestionPlanning,
+    QuestionScope,
+)
+from layak.evaluations.permissions import can_open_cycle, is_secretariat
+from layak.regions.models import Region, RegionLevel
+
+AREA_LEVELS = {
+    QuestionScope.KECAMATAN: [RegionLevel.KECAMATAN],
+    QuestionScope.KELURAHAN: [RegionLevel.KELURAHAN, RegionLevel.DESA],
+}
+
+
+def _areas(city: Region, scope: str) -> list[Region]:
+    return list(
+        Region.objects.filter(
+            code__startswith=f"{city.code}.", level__in=AREA_LEVELS[QuestionScope(scope)]
+        ).order_by("code")
+    )
+
+
+def _revision(answer: Answer, *, actor: Any, action: str, note: str = "") -> None:
+    AnswerRevision.objects.create(
+        answer=answer,
+        version=answer.version,
+        option=answer.option,
+        explanation=answer.explanation,
+        data_values=answer.data_values,
+        status=answer.status,
+        note=note,
+        action=action,
+        changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+
+
+def _audit(actor: Any, action: str, obj: Any, fields: list[str], region: Region) -> None:
+    audit_record(actor=actor, action=action, obj=obj, fields=fields, region_code=region.code)
+
+
+def _resolve_agencies(city: Region, question: Question) -> list[Agency]:
+    """The city's agencies responsible for a question: by code, and for "kecamatan" /
+    "kelurahan" every office of that level."""
+    agencies = list(Agency.objects.filter(region=city, code__in=question.agency_codes))
+    if "kecamatan" in question.agency_codes:
+        agencies += list(
+            Agency.objects.filter(region=city, kind="kecamatan_office", area__isnull=False)
+        )
+    if "kelurahan" in question.agency_codes:
+        agencies += list(
+            Agency.objects.filter(region=city, kind="kelurahan_office", area__isnull=False)
+        )
+    return agencies
+
+
+@transaction.atomic
+def cycle_open(
+    *,
+    actor: Any,
+    city: Region,
+    instrument: Instrument,
+    year: int,
+    answer_deadline: datetime.date,
+    review_deadline: datetime.date,
+    submission_deadline: datetime.date,
+) -> Cycle:
+    """Open a city's evaluation of a year: one answer per question (per kecamatan or
+    kelurahan for area questions), each question assigned to its agencies automatically."""
+    if not can_open_cycle(actor) or (
+        actor.agency is not None
+        and actor.agency.region_id is not None
+        and actor.agency.region_id != city.pk
+        and not actor.is_superuser
+    ):
+        raise PermissionDenied
+    if Cycle.objects.filter(region=city, year=year).exists():
+        raise ValidationError({"year": _("This city already has a cycle for that year.")})
+    cycle = Cycle(
+        region=city,
+        instrument=instrument,
+        year=year,
+        answer_deadline=answer_deadline,
+        review_deadline=review_deadline,
+        submission_deadline=submission_deadline,
+    )
+    cycle.full_clean()
+    cycle.save()
+    questions = list(Question.objects.filter(instrument=instrument).order_by("code"))
+    areas = {scope: _areas(city, scope) for scope in AREA_LEVELS}
+    answers: list[Answer] = []
+    assignments: list[Assignment] = []
+    for question in questions:
+        if question.scope == QuestionScope.CITY:
+            answers.append(Answer(cycle=cycle, question=question))
+        else:
+            answers += [
+                Answer(cycle=cycle, question=question, area=a)
+                for a in areas[QuestionScope(question.scope)]
+            ]
+        assignments += [
+            Assignment(cycle=cycle, question=question, agency=agency)
+            for agency in _resolve_agencies(city, question)
+        ]
+    Answer.objects.bulk_create(answers)
+    Assignment.objects.bulk_create(assignments, ignore_conflicts=True)
+    _audit(actor, AuditAction.CREATE, cycle, ["year", "instrument", "deadlines"], city)
+    return cycle
+
+
+@transaction.atomic
+def assignment_set(*, actor: Any, cycle: Cycle, question: Question, agencies: list[Agency]) -> None:
+    """Change which agencies answer a question (the automatic assignment is editable)."""
+    if not is_secretariat(actor) or cycle.status != CycleStatus.OPEN:
+        raise PermissionDenied
+    if any(a.region_id != cycle.region_id for a in agencies):
+        raise ValidationError(_("Only agencies of this city can be assigned."))
+    Assignment.objects.filter(cycle=cycle, question=question).exclude(agency__in=agencies).delete()
+    Assignment.objects.bulk_create(
+        [Assignment(cycle=cycle, question=question, agency=a) for a in agencies],
+        ignore_conflicts=True,
+    )
+    _audit(actor, AuditAction.UPDATE, cycle, [f"assignment:{question.code}"], cycle.region)
+
+
+def _check_option(answer: Answer, option: AnswerOption | None) -> None:
+    if option is not None and option.question_id != answer.question_id:
+        raise ValidationError({"option": _("This option belongs to another question.")})
+
+
+def _check_data(question: Question, data_values: dict[str, Any]) -> dict[str, str]:
+    unknown = set(data_values) - set(question.data_fields)
+    if unknown:
+        raise ValidationError({"data_values": _("Unknown data values.")})
+    cleaned: dict[str, str] = {}
+    for name, value in data_values.items():
+        text = str(value).strip()
+        if text == "":
+            continue
+        try:
+            number = Decimal(text.replace(",", "."))
+        except ArithmeticError as exc:
+            raise ValidationError(
+                {"data_values": _("%(name)s must be a number.") % {"name": name}}
+            ) from exc
+        if number < 0 or not number.is_finite():
+            raise ValidationError({"data_values": _("%(name)s must be a number.") % {"name": name}})
+        cleaned[name] = str(number)
+    return cleaned
+
+
+@transaction.atomic
+def answer_save(
+    *,
+    actor: Any,
+    answer: Answer,
+    expected_version: int,
+    option: AnswerOption | None,
+    explanation: str,
+    data_values: dict[str, Any],
+) -> Answer:
+    """Save a draft answer. If someone saved it since ``expected_version`` was read, nothing
+    is written and ``ConflictError`` carries the other version (issue #3: no silent
+    overwrite)."""
+    _check_option(answer, option)
+    values = _check_data(answer.question, data_values)
+    updated = Answer.objects.filter(pk=answer.pk, version=expected_version).update(
+        option=option,
+        explanation=explanation.strip(),
+        data_values=values,
+        version=F("version") + 1,
+        updated_by=actor,
+        updated_at=timezone.now(),
+    )
+    if not updated:
+        raise ConflictError(Answer.objects.select_related("option", "updated_by").get(pk=answer.pk))
+    answer.refresh_from_db()
+    _revision(answer, actor=actor, action="save")
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        answer,
+        ["option", "explanation", "data_values"],
+        answer.cycle.region,
+    )
+    return answer
+
+
+def _set_status(answer: Answer, actor: Any, status: str, action: str, note: str = "") -> Answer:
+    Answer.objects.filter(pk=answer.pk).update(
+        status=status, review_note=note, version=F("version") + 1, updated_at=timezone.now()
+    )
+    answer.refresh_from_db()
+    _revision(answer, actor=actor, action=action, note=note)
+    _audit(actor, AuditAction.UPDATE, answer, ["status"], answer.cycle.region)
+    return answer
+
+
+@transaction.atomic
+def answer_submit(*, actor: Any, answer: Answer) -> Answer:
+    """Send an answer to the secretariat for review; it needs an option, and evidence where
+    the question requires it."""
+    if answer.option_id is None:
+        raise ValidationError(_("Choose an answer option first."))
+    if answer.question.evidence_required and not answer.evidence.exists():
+        raise ValidationError(_("This question needs at least one evidence file."))
+    return _set_status(answer, actor, AnswerStatus.SUBMITTED, "submit")
+
+
+@transaction.atomic
+def answer_review(*, actor: Any, answer: Answer, accept: bool, note: str = "") -> Answer:
+    """The secretariat accepts an answer, or returns it with a note for revision."""
+    if not accept and not note.strip():
+        raise ValidationError({"note": _("Say what must be revised.")})
+    if accept:
+        return _set_status(answer, actor, AnswerStatus.ACCEPTED, "accept", note.strip())
+    return _set_status(answer, actor, AnswerStatus.RETURNED, "return", note.strip())
+
+
+@transaction.atomic
+def evidence_add(*, actor: Any, answer: Answer, upload: File[Any], name: str) -> Evidence:
+    """Attach a supporting document, checked by content (type, size) and stored with its
+    SHA-256 checksum under a name that reveals nothing."""
+    checked = check_upload(upload, name=name)
+    upload.seek(0)
+    evidence = Evidence(
+        answer=answer,
+        original_name=name[:255],
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    evidence.file.save(checked.sha256, ContentFile(upload.read()), save=False)
+    evidence.save()
+    _revision(answer, actor=actor, action="evidence_add", note=evidence.original_name)
+    _audit(actor, AuditAction.CREATE, evidence, ["file"], answer.cycle.region)
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, actor: Any, evidence: Evidence) -> None:
+    answer = evidence.answer
+    _revision(answer, actor=actor, action="evidence_remove", note=evidence.original_name)
+    _audit(actor, AuditAction.DELETE, evidence, ["file"], answer.cycle.region)
+    evidence.file.delete(save=False)
+    evidence.delete()
+
+
+@transaction.atomic
+def cycle_submit(*, actor: Any, cycle: Cycle) -> Cycle:
+    """Submit the self-assessment: the cycle is locked; verification can start."""
+    if not is_secretariat(actor) or cycle.status != CycleStatus.OPEN:
+        raise PermissionDenied
+    cycle.status = CycleStatus.SUBMITTED
+    cycle.submitted_at = timezone.now()
+    cycle.save(update_fields=["status", "submitted_at"])
+    _audit(actor, AuditAction.UPDATE, cycle, ["status"], cycle.region)
+    return cycle
+
+
+@transaction.atomic
+def cycle_set_conditions(*, actor: Any, cycle: Cycle, band_codes: list[str]) -> Cycle:
+    """Record which bands' extra conditions (e.g. the 2025 top category) the city meets."""
+    if not is_secretariat(actor):
+        raise PermissionDenied
+    known = set(cycle.instrument.bands.exclude(conditions="").values_list("code", flat=True))
+    if set(band_codes) - known:
+        raise ValidationError(_("Unknown band."))
+    cycle.conditions_met = sorted(set(band_codes))
+    cycle.save(update_fields=["conditions_met"])
+    _audit(actor, AuditAction.UPDATE, cycle, ["conditions_met"], cycle.region)
+    return cycle
+
+
+@transaction.atomic
+def answer_verify(*, actor: Any, answer: Answer, option: AnswerOption | None, note: str) -> Answer:
+    """The verifier's option and note, kept apart from the self-assessed answer."""
+    _check_option(answer, option)
+    answer.verified_option = option
+    answer.verification_note = note.strip()
+    answer.verified_by = actor
+    answer.verified_at = timezone.now()
+    answer.save(
+        update_fields=["verified_option", "verification_note", "verified_by", "verified_at"]
+    )
+    _revision(answer, actor=actor, action="verify", note=answer.verification_note)
+    _audit(
+        actor,
+        AuditAction.UPDATE,
+        answer,
+        ["verified_option", "verification_note"],
+        answer.cycle.region,
+    )
+    return answer
+
+
+@transaction.atomic
+def planning_set(
+    *,
+    actor: Any,
+    cycle: Cycle,
+    question: Question,
+    impossible: bool,
+    efforts: dict[str, Decimal],
+) -> QuestionPlanning:
+    """Set a question's effort per option and whether it is impossible this year."""
+    if not is_secretariat(actor):
+        raise PermissionDenied
+    valid = {str(pk) for pk in question.options.values_list("pk", flat=True)}
+    if set(efforts) - valid:
+        raise ValidationError(_("Unknown option."))
+    if any(e < 0 for e in efforts.values()):
+        raise ValidationError(_("Effort cannot be negative."))
+    planning, _created = QuestionPlanning.objects.update_or_create(
+        cycle=cycle,
+        question=question,
+        defaults={
+            "impossible": impossible,
+            "efforts": {k: str(v) for k, v in sorted(efforts.items())},
+        },
+    )
+    _audit(actor, AuditAction.UPDATE, planning, ["impossible", "efforts"], cycle.region)
+    return planning

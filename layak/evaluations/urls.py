@@ -1,0 +1,22 @@
+from django.urls import path
+
+from layak.evaluations import views
+
+app_name = "evaluations"
+urlpatterns = [
+    path("", views.cycle_list, name="cycles"),
+    path("instruments/", views.instrument_list, name="instruments"),
+    path("instruments/<int:pk>/download/", views.instrument_download, name="instrument_download"),
+    path("cycles/<int:pk>/", views.cycle_detail, name="cycle"),
+    path("cycles/<int:pk>/work/", views.cycle_work, name="cycle_work"),
+    path("cycles/<int:pk>/submit/", views.cycle_submit, name="cycle_submit"),
+    path("cycles/<int:pk>/gap/", views.cycle_gap, name="cycle_gap"),
+    path("cycles/<int:pk>/what-if/", views.cycle_whatif, name="cycle_whatif"),
+    path("cycles/<int:pk>/recap.xlsx", views.cycle_export, name="cycle_export"),
+    path("answers/<int:pk>/", views.answer_detail, name="answer"),
+    path("answers/<int:pk>/review/", views.answer_review, name="answer_review"),
+    path("answers/<int:pk>/verify/", views.answer_verify, name="answer_verify"),
+    path("answers/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/remove/", views.evidence_remove, name="evidence_remove"),
+]

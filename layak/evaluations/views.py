@@ -1,0 +1,449 @@
+"""Pages of the KLA evaluation (issue #3). Thin: parse, fetch through permissions.py, call one
+service, render."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from layak.core.audit import audit_record
+from layak.core.charts import Bar, bar_chart
+from layak.core.errors import ConflictError, ImportRejected
+from layak.core.models import AuditAction
+from layak.core.pages import menu
+from layak.core.permissions import require
+from layak.evaluations import services
+from layak.evaluations.exports import recap_xlsx
+from layak.evaluations.forms import (
+    AnswerForm,
+    CycleOpenForm,
+    EvidenceForm,
+    InstrumentImportForm,
+    ReviewForm,
+    VerifyForm,
+)
+from layak.evaluations.instruments import instrument_export, instrument_import
+from layak.evaluations.models import AnswerOption, AnswerStatus, CycleStatus
+from layak.evaluations.permissions import (
+    can_manage_instruments,
+    can_open_cycle,
+    can_use_evaluation,
+    cycles_visible_to,
+    get_answer_for,
+    get_cycle_for,
+    get_evidence_for,
+    instruments_visible_to,
+    is_secretariat,
+)
+from layak.evaluations.selectors import (
+    agency_progress,
+    cycle_scorecard,
+    gap_analysis,
+    next_band,
+    scorecard_of,
+    work_list,
+)
+from layak.evaluations.spreadsheet import read_xlsx
+from layak.regions.selectors import home_region
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _known_agencies(user: Any) -> set[str]:
+    agency = user.agency
+    if agency is None or agency.region is None:
+        return set()
+    return set(agency.region.agencies.values_list("code", flat=True))
+
+
+@login_required
+@menu("evaluations")
+def instrument_list(request: HttpRequest) -> HttpResponse:
+    require(can_use_evaluation(request.user))
+    form = InstrumentImportForm(request.POST or None, request.FILES or None)
+    errors: list[tuple[int, str]] = []
+    if request.method == "POST":
+        require(can_manage_instruments(request.user))
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                instrument = instrument_import(
+                    sheets=read_xlsx(upload),
+                    known_agencies=_known_agencies(request.user),
+                    actor=request.user,
+                    source_name=upload.name,
+                )
+            except ImportRejected as rejected:
+                errors = rejected.errors
+            else:
+                messages.success(request, _("Instrument %(name)s loaded.") % {"name": instrument})
+                return redirect("evaluations:instruments")
+    return render(
+        request,
+        "evaluations/instrument_list.html",
+        {
+            "instruments": instruments_visible_to(request.user),
+            "form": form,
+            "errors": errors,
+            "can_manage": can_manage_instruments(request.user),
+        },
+        status=400 if errors or (form.is_bound and form.errors) else 200,
+    )
+
+
+@login_required
+def instrument_download(request: HttpRequest, pk: int) -> FileResponse:
+    require(can_use_evaluation(request.user))
+    instrument = instruments_visible_to(request.user).filter(pk=pk).first()
+    if instrument is None:
+        raise Http404
+    content = instrument_export(instrument)
+    return FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=f"instrument-{instrument.year}-{instrument.pk}.xlsx",
+        content_type=XLSX,
+    )
+
+
+@login_required
+@menu("evaluations")
+def cycle_list(request: HttpRequest) -> HttpResponse:
+    require(can_use_evaluation(request.user))
+    form = CycleOpenForm(request.POST or None)
+    if request.method == "POST":
+        require(can_open_cycle(request.user))
+        agency = getattr(request.user, "agency", None)
+        city = agency.region if agency is not None else home_region()
+        if form.is_valid() and city is not None:
+            try:
+                cycle = services.cycle_open(actor=request.user, city=city, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Cycle %(year)s opened.") % {"year": cycle.year})
+                return redirect("evaluations:cycle", pk=cycle.pk)
+    return render(
+        request,
+        "evaluations/cycle_list.html",
+        {
+            "cycles": cycles_visible_to(request.user),
+            "form": form,
+            "can_open": can_open_cycle(request.user),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@menu("evaluations")
+def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for(request.user, pk, action="view")
+    data, card = cycle_scorecard(cycle)
+    groups = [(g, card.groups[g.pk]) for g in data.groups]
+    indicators = [(i, card.indicators[i.pk]) for i in data.indicators]
+    series = [_("Self-assessed"), _("Verified")]
+    chart = bar_chart(
+        [Bar(g.name, (s.self_points, s.verified_points), s.maximum) for g, s in groups],
+        series=series,
+        title=_("Score by group"),
+    )
+    return render(
+        request,
+        "evaluations/cycle_detail.html",
+        {
+            "cycle": cycle,
+            "card": card,
+            "groups": groups,
+            "indicators": indicators,
+            "chart": chart,
+            "progress": agency_progress(cycle),
+            "next_band": next_band(data, card),
+            "can_submit": is_secretariat(request.user) and cycle.status == CycleStatus.OPEN,
+            "reads_all": is_secretariat(request.user),
+        },
+    )
+
+
+@login_required
+@menu("evaluations")
+def cycle_work(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for(request.user, pk, action="view")
+    answers = work_list(request.user, cycle)
+    status = request.GET.get("status", "")
+    if status in AnswerStatus.values:
+        answers = answers.filter(status=status)
+    return render(
+        request,
+        "evaluations/cycle_work.html",
+        {"cycle": cycle, "answers": answers, "statuses": AnswerStatus.choices, "status": status},
+    )
+
+
+@login_required
+@require_POST
+def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for(request.user, pk, action="submit")
+    services.cycle_submit(actor=request.user, cycle=cycle)
+    messages.success(request, _("The self-assessment was submitted; the cycle is locked."))
+    return redirect("evaluations:cycle", pk=cycle.pk)
+
+
+def _options(answer: Any) -> list[AnswerOption]:
+    return list(AnswerOption.objects.filter(question=answer.question).order_by("fraction"))
+
+
+@login_required
+@menu("evaluations")
+def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_answer_for(request.user, pk, action="view")
+    options = _options(answer)
+    can = {action: _allowed(request.user, pk, action) for action in ("edit", "review", "verify")}
+    form = AnswerForm(
+        initial={
+            "version": answer.version,
+            "option": str(answer.option_id or ""),
+            "explanation": answer.explanation,
+            **{f"data_{k}": v for k, v in answer.data_values.items()},
+        },
+        answer=answer,
+        options=options,
+    )
+    conflict = None
+    if request.method == "POST":
+        answer = get_answer_for(request.user, pk, action="edit")
+        form = AnswerForm(request.POST, answer=answer, options=options)
+        if form.is_valid():
+            try:
+                services.answer_save(
+                    actor=request.user,
+                    answer=answer,
+                    expected_version=form.cleaned_data["version"],
+                    option=form.chosen_option(),
+                    explanation=form.cleaned_data["explanation"],
+                    data_values=form.data_values(),
+                )
+            except ConflictError as error:
+                conflict = error.current
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if "submit" in request.POST:
+                    try:
+                        services.answer_submit(
+                            actor=request.user,
+                            answer=get_answer_for(request.user, pk, action="edit"),
+                        )
+                    except ValidationError as error:
+                        messages.error(request, " ".join(error.messages))
+                        return redirect("evaluations:answer", pk=pk)
+                    messages.success(request, _("Answer sent for review."))
+                else:
+                    messages.success(request, _("Answer saved."))
+                return redirect("evaluations:answer", pk=pk)
+    return render(
+        request,
+        "evaluations/answer_detail.html",
+        {
+            "answer": answer,
+            "options": options,
+            "form": form,
+            "conflict": conflict,
+            "can": can,
+            "evidence": answer.evidence.all(),
+            "evidence_form": EvidenceForm(),
+            "review_form": ReviewForm(),
+            "verify_form": VerifyForm(
+                initial={
+                    "option": str(answer.verified_option_id or ""),
+                    "note": answer.verification_note,
+                },
+                answer=answer,
+                options=options,
+            ),
+            "history": answer.revisions.select_related("option", "changed_by")[:50],
+        },
+        status=409 if conflict is not None else (400 if form.is_bound and form.errors else 200),
+    )
+
+
+def _allowed(user: Any, pk: int, action: str) -> bool:
+    try:
+        get_answer_for(user, pk, action=action)
+    except Exception:  # noqa: BLE001  (403 or 404 both mean "not allowed" here)
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def answer_review(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_answer_for(request.user, pk, action="review")
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            services.answer_review(
+                actor=request.user,
+                answer=answer,
+                accept=form.cleaned_data["decision"] == "accept",
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Review recorded."))
+    else:
+        messages.error(request, _("Choose accept or return."))
+    return redirect("evaluations:answer", pk=pk)
+
+
+@login_required
+@require_POST
+def answer_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_answer_for(request.user, pk, action="verify")
+    form = VerifyForm(request.POST, answer=answer, options=_options(answer))
+    if form.is_valid():
+        services.answer_verify(
+            actor=request.user,
+            answer=answer,
+            option=form.options.get(form.cleaned_data["option"]),
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Verification recorded."))
+    else:
+        messages.error(request, _("Choose the verified answer."))
+    return redirect("evaluations:answer", pk=pk)
+
+
+@login_required
+@require_POST
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_answer_for(request.user, pk, action="edit")
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.evidence_add(
+                actor=request.user, answer=answer, upload=upload, name=upload.name
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("evaluations:answer", pk=pk)
+        messages.success(request, _("Evidence attached."))
+    else:
+        messages.error(request, _("Choose a file."))
+    return redirect("evaluations:answer", pk=pk)
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = get_evidence_for(request.user, pk, action="download")
+    audit_record(
+        actor=request.user,
+        action=AuditAction.DOWNLOAD,
+        obj=evidence,
+        region_code=evidence.answer.cycle.region.code,
+    )
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def evidence_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = get_evidence_for(request.user, pk, action="remove")
+    answer_pk = evidence.answer_id
+    services.evidence_remove(actor=request.user, evidence=evidence)
+    messages.success(request, _("Evidence removed."))
+    return redirect("evaluations:answer", pk=answer_pk)
+
+
+@login_required
+@menu("evaluations")
+def cycle_gap(request: HttpRequest, pk: int) -> HttpResponse:
+    cycle = get_cycle_for(request.user, pk, action="view")
+    data, card = cycle_scorecard(cycle)
+    default = next_band(data, card)
+    target = request.GET.get("target") or (default.code if default else "")
+    plan = gap_analysis(data, card, target) if target else None
+    return render(
+        request,
+        "evaluations/cycle_gap.html",
+        {
+            "cycle": cycle,
+            "card": card,
+            "bands": data.bands,
+            "target": target,
+            "plan": plan,
+            "by_agency": sorted(plan.by_agency().items()) if plan else [],
+        },
+    )
+
+
+@login_required
+@menu("evaluations")
+def cycle_whatif(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hypothetical answers change the total and band at once, never the stored answers."""
+    cycle = get_cycle_for(request.user, pk, action="view")
+    data, card = cycle_scorecard(cycle)
+    overrides: dict[int, int | None] = {}
+    valid_answers = {a.pk: a.question_id for a in data.answers}
+    for key in request.POST if request.method == "POST" else []:
+        if not key.startswith("answer_"):
+            continue
+        value = request.POST.get(key, "")
+        try:
+            answer_pk = int(key[7:])
+            option_pk = int(value) if value else None
+        except ValueError:
+            continue
+        question = valid_answers.get(answer_pk)
+        option = data.options.get(option_pk) if option_pk else None
+        if question is None or (option is not None and option.question_id != question):
+            continue
+        overrides[answer_pk] = option_pk
+    hypothetical = scorecard_of(data, overrides)
+    context = {"cycle": cycle, "card": card, "hypothetical": hypothetical}
+    if getattr(request, "htmx", False):
+        return render(request, "evaluations/partials/whatif_total.html", context)
+    rows = [
+        (
+            answer,
+            data.options_of.get(answer.question_id, []),
+            data.question_codes[answer.question_id],
+        )
+        for answer in sorted(
+            data.answers, key=lambda a: (data.question_codes[a.question_id], a.area_id or 0)
+        )
+        if answer.area_id is None
+    ]
+    return render(request, "evaluations/cycle_whatif.html", {**context, "rows": rows})
+
+
+@login_required
+def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
+    cycle = get_cycle_for(request.user, pk, action="view")
+    content = recap_xlsx(cycle)
+    audit_record(
+        actor=request.user, action=AuditAction.EXPORT, obj=cycle, region_code=cycle.region.code
+    )
+    return FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=f"rekap-kla-{cycle.region.code}-{cycle.year}.xlsx",
+        content_type=XLSX,
+    )
