@@ -14,7 +14,7 @@ RUN_ENV = DEBUG=true SECRET_KEY_FILE=var/secrets/secret_key \
 	LAYAK_ENCRYPTION_KEYS_FILE=var/secrets/encryption_keys
 # The suite never sees real keys.
 TEST_ENV = SECRET_KEY=test-only-secret-key LAYAK_ENCRYPTION_KEYS=test-only-encryption-key \
-	LAYAK_SECURE_COOKIES=false DEBUG=false LAYAK_CACHE=dummy
+	LAYAK_SECURE_COOKIES=false DEBUG=false LAYAK_CACHE=dummy LAYAK_TASKS=immediate
 
 .PHONY: run test install messages lint typecheck migrations-check test-sqlite test-postgres \
 	test-browser browser bench clean

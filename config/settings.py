@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "csp",
     "django_filters",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "layak.core",
     "layak.regions",
     "layak.accounts",
@@ -247,6 +249,20 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Layak <no-reply@localhost>")
+
+# --- Background jobs ------------------------------------------------------------------------
+# "database": jobs wait in the database for `layak db_worker`; "immediate": run at once (tests).
+_TASKS = env_str("LAYAK_TASKS", "database")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.backend.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+if _TASKS not in _TASK_BACKENDS:
+    raise ImproperlyConfigured("LAYAK_TASKS must be database or immediate.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_TASKS]}}
+# Largest evidence file accepted (bytes).
+LAYAK_UPLOAD_MAX_BYTES = env_int("LAYAK_UPLOAD_MAX_MB", 20) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Layak -----------------------------------------------------------------------------------
 # The region (Kemendagri code) this deployment serves; records carry their own region so one

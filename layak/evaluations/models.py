@@ -371,3 +371,25 @@ class QuestionPlanning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id}:{self.question_id}"
+
+
+class ReminderSent(models.Model):
+    """One reminder e-mail to an agency before a cycle's deadline (sent once per day offset)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="reminders")
+    agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="+")
+    deadline = models.DateField()
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "agency", "deadline", "days_before"], name="reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.agency_id}:{self.days_before}"

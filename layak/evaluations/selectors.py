@@ -234,6 +234,11 @@ def improvements_for(data: CycleData) -> list[Improvement]:
         .order_by("agency__name")
     ):
         agencies.setdefault(row["question_id"], row["agency__short_name"] or row["agency__name"])
+    area_names = dict(
+        Region.objects.filter(
+            pk__in={a.area_id for a in data.answers if a.area_id is not None}
+        ).values_list("pk", "name")
+    )
     result: list[Improvement] = []
     for question in data.questions:
         plan = planning.get(question.pk)
@@ -256,7 +261,9 @@ def improvements_for(data: CycleData) -> list[Improvement]:
                 if plan is not None and str(option.pk) in plan.efforts:
                     effort = Decimal(plan.efforts[str(option.pk)])
                 key = (
-                    question.code if answer.area_id is None else f"{question.code}@{answer.area_id}"
+                    question.code
+                    if answer.area_id is None
+                    else f"{question.code} · {area_names.get(answer.area_id, '')}"
                 )
                 result.append(
                     Improvement(

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -33,6 +35,7 @@ from layak.evaluations.models import (
     Question,
     QuestionPlanning,
     QuestionScope,
+    ReminderSent,
 )
 from layak.evaluations.permissions import can_open_cycle, is_secretariat
 from layak.regions.models import Region, RegionLevel
@@ -352,3 +355,33 @@ def planning_set(
     )
     _audit(actor, AuditAction.UPDATE, planning, ["impossible", "efforts"], cycle.region)
     return planning
+
+
+#: Days before the answer deadline on which agencies with open answers are reminded.
+REMINDER_DAYS = (14, 7, 3, 1)
+
+
+def reminders_enqueue(*, today: datetime.date) -> int:
+    """Queue one reminder per agency with open answers, 14, 7, 3 and 1 days before the answer
+    deadline of each open cycle; a reminder already sent for that day is not sent again."""
+    from layak.evaluations.tasks import open_answers_of, send_deadline_reminder
+
+    queued = 0
+    language = settings.LANGUAGE_CODE
+    for cycle in Cycle.objects.filter(status=CycleStatus.OPEN):
+        days = (cycle.answer_deadline - today).days
+        if days not in REMINDER_DAYS:
+            continue
+        agency_ids = set(cycle.assignments.values_list("agency_id", flat=True))
+        for agency_id in sorted(agency_ids):
+            if not open_answers_of(cycle, agency_id).exists():
+                continue
+            reminder, created = ReminderSent.objects.get_or_create(
+                cycle=cycle, agency_id=agency_id, deadline=cycle.answer_deadline, days_before=days
+            )
+            if created:
+                transaction.on_commit(
+                    partial(send_deadline_reminder.enqueue, reminder.pk, language)
+                )
+                queued += 1
+    return queued

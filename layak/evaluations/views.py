@@ -148,11 +148,21 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
 def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_cycle_for(request.user, pk, action="view")
     data, card = cycle_scorecard(cycle)
-    groups = [(g, card.groups[g.pk]) for g in data.groups]
+    previous = (
+        cycles_visible_to(request.user)
+        .filter(region=cycle.region, year__lt=cycle.year)
+        .order_by("-year")
+        .first()
+    )
+    previous_card = cycle_scorecard(previous)[1] if previous is not None else None
+    groups = [
+        (g, card.groups[g.pk], previous_card.groups.get(g.pk) if previous_card else None)
+        for g in data.groups
+    ]
     indicators = [(i, card.indicators[i.pk]) for i in data.indicators]
     series = [_("Self-assessed"), _("Verified")]
     chart = bar_chart(
-        [Bar(g.name, (s.self_points, s.verified_points), s.maximum) for g, s in groups],
+        [Bar(g.name, (s.self_points, s.verified_points), s.maximum) for g, s, _p in groups],
         series=series,
         title=_("Score by group"),
     )
@@ -162,6 +172,8 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "cycle": cycle,
             "card": card,
+            "previous": previous,
+            "previous_card": previous_card,
             "groups": groups,
             "indicators": indicators,
             "chart": chart,

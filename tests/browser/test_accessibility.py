@@ -49,6 +49,8 @@ def test_pages_have_no_wcag_violations(new_page: Callable[..., Page], width: int
         f"/people/{admin.pk}/",
         "/profile/",
         "/audit/",
+        "/evaluation/",
+        "/evaluation/instruments/",
         "/accounts/password/change/",
         "/accounts/2fa/",
     ):

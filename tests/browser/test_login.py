@@ -26,8 +26,8 @@ from layak.accounts.tests.factories import make_person
 pytestmark = pytest.mark.browser
 
 #: The main menu of an OPD focal point and of a system administrator.
-OPD_MENU = {"home", "regions", "agencies"}
-ADMIN_MENU = {"home", "regions", "agencies", "people", "audit"}
+OPD_MENU = {"home", "evaluations", "regions", "agencies"}
+ADMIN_MENU = {"home", "evaluations", "regions", "agencies", "people", "audit"}
 
 
 def opd_focal(username: str = "opd.focal") -> User:
@@ -54,7 +54,7 @@ def test_opd_focal_point_logs_in_and_out_in_indonesian(page: Page) -> None:
     expect(page.get_by_test_id("home-roles")).to_contain_text("Penanggung jawab OPD")
     assert menu_keys(page) == OPD_MENU
     labels = menu_labels(page)
-    assert labels == ["Beranda", "Wilayah", "Instansi"]
+    assert labels == ["Beranda", "Evaluasi KLA", "Wilayah", "Instansi"]
     assert "Pengguna" not in labels
     assert "Jejak audit" not in labels
     expect(page.locator("[data-menu=people]")).to_have_count(0)
@@ -93,7 +93,7 @@ def test_opd_focal_point_switches_to_english_before_logging_in(page: Page) -> No
     expect(page).to_have_url(HOME_URL)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_test_id("home-roles")).to_contain_text("OPD focal point")
-    assert menu_labels(page) == ["Home", "Regions", "Agencies"]
+    assert menu_labels(page) == ["Home", "KLA evaluation", "Regions", "Agencies"]
     expect(page.locator("[data-action=logout]")).to_have_text("Log out")
 
     log_out(page)

@@ -1,0 +1,500 @@
+"""Who may open each page of the KLA evaluation (issue #3), every URL of
+``layak/evaluations/urls.py`` through the shared access matrix (STYLE.md "Permissions").
+
+Anonymous visitors are sent to the login page; a person without an evaluation role gets 403 on
+list pages and 404 on one city's objects; the secretariat of another city gets 404 for
+Balikpapan's cycle, answers and evidence; read-only roles get 403 on changes.
+"""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from layak.accounts.models import User
+from layak.core.testing import FORBIDDEN, NOT_FOUND, OK, Expect, assert_access_matrix, login
+from layak.evaluations import services
+from layak.evaluations.models import Answer, AnswerStatus, Cycle, CycleStatus, Evidence
+from layak.evaluations.tests import _world
+
+REDIRECT = Expect(302)
+
+
+class ListPageAccessTests(_world.WorldTestCase):
+    def test_cycle_list_is_for_evaluation_roles(self) -> None:
+        assert_access_matrix(
+            self,
+            "/evaluation/",
+            allowed=self.world.secretariat,
+            no_permission=self.world.worker,
+            read_only=self.world.leader,
+            expect_read_only=OK,
+        )
+
+    def test_cycle_list_is_readable_by_verifier_and_focal_points(self) -> None:
+        for person in (self.world.verifier, self.world.focal, self.world.kelurahan_focal):
+            with self.subTest(person=person.full_name):
+                self._assert_status(person, "/evaluation/", 200)
+
+    def test_only_the_secretariat_opens_a_cycle(self) -> None:
+        data = {
+            "instrument": str(self.world.instrument.pk),
+            "year": "2027",
+            "answer_deadline": "2027-03-31",
+            "review_deadline": "2027-04-15",
+            "submission_deadline": "2027-04-30",
+        }
+
+        assert_access_matrix(
+            self,
+            "/evaluation/",
+            method="post",
+            data=data,
+            allowed=self.world.secretariat,
+            no_permission=self.world.worker,
+            read_only=self.world.focal,
+            expect_allowed=REDIRECT,
+        )
+
+        self.assertEqual(
+            list(Cycle.objects.filter(region=self.world.city).values_list("year", flat=True)),
+            [2027, 2026],
+        )
+
+    def test_instrument_list_is_for_evaluation_roles(self) -> None:
+        assert_access_matrix(
+            self,
+            "/evaluation/instruments/",
+            allowed=self.world.secretariat,
+            no_permission=self.world.worker,
+            read_only=self.world.verifier,
+            expect_read_only=OK,
+        )
+
+    def test_instrument_upload_is_refused_to_readers(self) -> None:
+        # No file: the allowed person's answer (400) proves the permission check let them in.
+        assert_access_matrix(
+            self,
+            "/evaluation/instruments/",
+            method="post",
+            allowed=self.world.secretariat,
+            no_permission=self.world.worker,
+            read_only=self.world.focal,
+            expect_allowed=Expect(400),
+        )
+
+    def test_instrument_download_is_for_evaluation_roles(self) -> None:
+        assert_access_matrix(
+            self,
+            f"/evaluation/instruments/{self.world.instrument.pk}/download/",
+            allowed=self.world.secretariat,
+            no_permission=self.world.worker,
+            read_only=self.world.leader,
+            expect_read_only=OK,
+        )
+
+    def test_unknown_instrument_is_404(self) -> None:
+        self._assert_status(self.world.secretariat, "/evaluation/instruments/999999/download/", 404)
+
+    def _assert_status(self, person: User, url: str, status: int) -> None:
+        client = Client()
+        login(client, person)
+        self.assertEqual(client.get(url).status_code, status)
+
+
+class CyclePageAccessTests(_world.WorldTestCase):
+    """Every page of one cycle: readers see it, a person without an evaluation role and the
+    other city's secretariat do not learn it exists."""
+
+    READ_PAGES = ("", "work/", "gap/", "what-if/", "recap.xlsx")
+
+    def _url(self, page: str) -> str:
+        return f"/evaluation/cycles/{self.world.cycle.pk}/{page}"
+
+    def test_cycle_pages_answer_404_to_a_person_without_evaluation_role(self) -> None:
+        for page in self.READ_PAGES:
+            with self.subTest(page=page):
+                assert_access_matrix(
+                    self,
+                    self._url(page),
+                    allowed=self.world.secretariat,
+                    no_permission=self.world.worker,
+                    expect_no_permission=NOT_FOUND,
+                )
+
+    def test_cycle_pages_answer_404_to_another_citys_secretariat(self) -> None:
+        for page in self.READ_PAGES:
+            with self.subTest(page=page):
+                assert_access_matrix(
+                    self,
+                    self._url(page),
+                    allowed=self.world.leader,
+                    no_permission=self.world.other_secretariat,
+                    expect_no_permission=NOT_FOUND,
+                )
+
+    def test_cycle_pages_are_readable_by_every_evaluation_role(self) -> None:
+        readers = (
+            self.world.secretariat,
+            self.world.leader,
+            self.world.verifier,
+            self.world.focal,
+            self.world.kelurahan_focal,
+        )
+        for page in self.READ_PAGES:
+            for person in readers:
+                with self.subTest(page=page, person=person.full_name):
+                    client = Client()
+                    login(client, person)
+                    self.assertEqual(client.get(self._url(page)).status_code, 200)
+
+    def test_whatif_post_is_open_to_readers(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("what-if/"),
+            method="post",
+            allowed=self.world.leader,
+            no_permission=self.world.other_secretariat,
+            expect_no_permission=NOT_FOUND,
+        )
+
+    def test_only_the_secretariat_submits_the_cycle(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("submit/"),
+            method="post",
+            allowed=self.world.secretariat,
+            no_permission=self.world.focal,
+            read_only=self.world.leader,
+            expect_allowed=REDIRECT,
+        )
+
+        self.world.cycle.refresh_from_db()
+        self.assertEqual(self.world.cycle.status, CycleStatus.SUBMITTED)
+
+    def test_other_citys_secretariat_cannot_submit_the_cycle(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("submit/"),
+            method="post",
+            allowed=self.world.secretariat,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.verifier,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+    def test_submit_page_is_post_only(self) -> None:
+        client = Client()
+        login(client, self.world.secretariat)
+
+        self.assertEqual(client.get(self._url("submit/")).status_code, 405)
+
+    def test_unknown_cycle_is_404(self) -> None:
+        client = Client()
+        login(client, self.world.secretariat)
+
+        self.assertEqual(client.get("/evaluation/cycles/999999/").status_code, 404)
+
+
+class AnswerPageAccessTests(_world.WorldTestCase):
+    """Answers: readers see all; a focal point only their agency's, an area office only its
+    own area's; the other city nothing."""
+
+    dukcapil: Answer
+    other_agency: Answer
+    kelurahan: Answer
+    other_kelurahan: Answer
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cycle = cls.world.cycle
+        cls.dukcapil = _world.answer_of(cycle, _world.DUKCAPIL_QUESTION)
+        cls.other_agency = _world.answer_of(cycle, _world.OTHER_AGENCY_QUESTION)
+        cls.kelurahan = _world.answer_of(cycle, _world.KELURAHAN_QUESTION, _world.KELURAHAN)
+        cls.other_kelurahan = _world.answer_of(
+            cycle, _world.KELURAHAN_QUESTION, _world.OTHER_KELURAHAN
+        )
+
+    def _url(self, answer: Answer, page: str = "") -> str:
+        return f"/evaluation/answers/{answer.pk}/{page}"
+
+    def test_answer_is_readable_by_secretariat_leadership_and_verifier(self) -> None:
+        for person in (self.world.secretariat, self.world.leader, self.world.verifier):
+            with self.subTest(person=person.full_name):
+                assert_access_matrix(
+                    self,
+                    self._url(self.other_agency),
+                    allowed=person,
+                    no_permission=self.world.worker,
+                    read_only=self.world.other_secretariat,
+                    expect_no_permission=NOT_FOUND,
+                    expect_read_only=NOT_FOUND,
+                )
+
+    def test_focal_point_sees_an_answer_assigned_to_their_agency(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url(self.dukcapil),
+            allowed=self.world.focal,
+            no_permission=self.world.kelurahan_focal,
+            expect_no_permission=NOT_FOUND,
+        )
+
+    def test_focal_point_gets_404_for_an_answer_assigned_only_to_another_agency(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url(self.other_agency),
+            allowed=self.world.secretariat,
+            no_permission=self.world.focal,
+            expect_no_permission=NOT_FOUND,
+        )
+
+    def test_kelurahan_office_sees_its_own_kelurahans_answer(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url(self.kelurahan),
+            allowed=self.world.kelurahan_focal,
+            no_permission=self.world.focal,
+            expect_no_permission=NOT_FOUND,
+        )
+
+    def test_kelurahan_office_gets_404_for_another_kelurahans_answer(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url(self.other_kelurahan),
+            allowed=self.world.secretariat,
+            no_permission=self.world.kelurahan_focal,
+            expect_no_permission=NOT_FOUND,
+        )
+
+    def test_only_the_assigned_focal_point_edits_the_answer(self) -> None:
+        option = _world.option_of(self.dukcapil, "0.5")
+
+        assert_access_matrix(
+            self,
+            self._url(self.dukcapil),
+            method="post",
+            data=_world.answer_post(self.dukcapil, option),
+            allowed=self.world.focal,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.leader,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+        self.dukcapil.refresh_from_db()
+        self.assertEqual(self.dukcapil.option_id, option.pk)
+
+    def test_secretariat_and_verifier_cannot_edit_an_answer(self) -> None:
+        option = _world.option_of(self.dukcapil, "0.5")
+
+        assert_access_matrix(
+            self,
+            self._url(self.dukcapil),
+            method="post",
+            data=_world.answer_post(self.dukcapil, option),
+            allowed=self.world.focal,
+            no_permission=self.world.secretariat,
+            read_only=self.world.verifier,
+            expect_allowed=REDIRECT,
+        )
+
+    def test_evidence_upload_is_for_the_assigned_focal_point(self) -> None:
+        # Without a file the focal point is sent back with a message; nothing is stored.
+        assert_access_matrix(
+            self,
+            self._url(self.dukcapil, "evidence/"),
+            method="post",
+            allowed=self.world.focal,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.secretariat,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+        self.assertFalse(Evidence.objects.exists())
+
+    def test_evidence_upload_answers_404_to_a_focal_point_of_another_agency(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url(self.other_agency, "evidence/"),
+            method="post",
+            allowed=self.world.secretariat,
+            no_permission=self.world.focal,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=FORBIDDEN,
+        )
+
+    def test_answer_pages_for_changes_are_post_only(self) -> None:
+        client = Client()
+        login(client, self.world.secretariat)
+        for page in ("review/", "verify/", "evidence/"):
+            with self.subTest(page=page):
+                self.assertEqual(client.get(self._url(self.dukcapil, page)).status_code, 405)
+
+
+class ReviewAndVerifyAccessTests(_world.WorldTestCase):
+    """Review needs a submitted answer and the secretariat; verification needs a submitted
+    cycle and a verifier."""
+
+    submitted: Answer
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        answer = _world.answer_of(cls.world.cycle, "4.02")  # Disdukcapil, no evidence needed
+        services.answer_save(
+            actor=cls.world.focal,
+            answer=answer,
+            expected_version=answer.version,
+            option=_world.option_of(answer, "1"),
+            explanation="",
+            data_values={},
+        )
+        cls.submitted = services.answer_submit(actor=cls.world.focal, answer=answer)
+
+    def _url(self, page: str) -> str:
+        return f"/evaluation/answers/{self.submitted.pk}/{page}"
+
+    def test_only_the_secretariat_reviews(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("review/"),
+            method="post",
+            data={"decision": "accept", "note": ""},
+            allowed=self.world.secretariat,
+            no_permission=self.world.focal,
+            read_only=self.world.leader,
+            expect_allowed=REDIRECT,
+        )
+
+        self.submitted.refresh_from_db()
+        self.assertEqual(self.submitted.status, AnswerStatus.ACCEPTED)
+
+    def test_review_answers_404_outside_the_city(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("review/"),
+            method="post",
+            data={"decision": "accept", "note": ""},
+            allowed=self.world.secretariat,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.worker,
+            expect_no_permission=NOT_FOUND,
+            expect_read_only=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+    def test_verification_is_refused_while_the_cycle_is_open(self) -> None:
+        option = _world.option_of(self.submitted, "0.5")
+
+        assert_access_matrix(
+            self,
+            self._url("verify/"),
+            method="post",
+            data={"option": str(option.pk), "note": ""},
+            allowed=self.world.verifier,
+            no_permission=self.world.worker,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=FORBIDDEN,
+        )
+
+    def test_only_the_verifier_verifies_a_submitted_cycle(self) -> None:
+        services.cycle_submit(actor=self.world.secretariat, cycle=self.world.cycle)
+        option = _world.option_of(self.submitted, "0.5")
+
+        assert_access_matrix(
+            self,
+            self._url("verify/"),
+            method="post",
+            data={"option": str(option.pk), "note": ""},
+            allowed=self.world.verifier,
+            no_permission=self.world.secretariat,
+            read_only=self.world.leader,
+            expect_allowed=REDIRECT,
+        )
+
+        self.submitted.refresh_from_db()
+        self.assertEqual(self.submitted.verified_option_id, option.pk)
+
+    def test_verification_answers_404_outside_the_city(self) -> None:
+        services.cycle_submit(actor=self.world.secretariat, cycle=self.world.cycle)
+
+        assert_access_matrix(
+            self,
+            self._url("verify/"),
+            method="post",
+            data={"option": "", "note": ""},
+            allowed=self.world.verifier,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.focal,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+
+class EvidenceAccessTests(_world.WorldTestCase):
+    """Evidence is visible exactly to those who see its answer."""
+
+    evidence: Evidence
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        answer = _world.answer_of(cls.world.cycle, _world.DUKCAPIL_QUESTION)
+        cls.evidence = services.evidence_add(
+            actor=cls.world.focal,
+            answer=answer,
+            upload=SimpleUploadedFile("akta.pdf", _world.PDF),
+            name="akta.pdf",
+        )
+
+    def test_download_answers_404_to_a_person_without_evaluation_role(self) -> None:
+        assert_access_matrix(
+            self,
+            f"/evaluation/evidence/{self.evidence.pk}/",
+            allowed=self.world.secretariat,
+            no_permission=self.world.worker,
+            read_only=self.world.leader,
+            expect_no_permission=NOT_FOUND,
+            expect_read_only=OK,
+        )
+
+    def test_download_answers_404_to_another_city_and_another_agency(self) -> None:
+        for person in (self.world.other_secretariat, self.world.kelurahan_focal):
+            with self.subTest(person=person.full_name):
+                assert_access_matrix(
+                    self,
+                    f"/evaluation/evidence/{self.evidence.pk}/",
+                    allowed=self.world.focal,
+                    no_permission=person,
+                    read_only=self.world.verifier,
+                    expect_no_permission=NOT_FOUND,
+                    expect_read_only=OK,
+                )
+
+    def test_only_the_assigned_focal_point_removes_evidence(self) -> None:
+        assert_access_matrix(
+            self,
+            f"/evaluation/evidence/{self.evidence.pk}/remove/",
+            method="post",
+            allowed=self.world.focal,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.secretariat,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+        self.assertFalse(Evidence.objects.filter(pk=self.evidence.pk).exists())
+
+    def test_evidence_cannot_be_removed_once_the_cycle_is_submitted(self) -> None:
+        services.cycle_submit(actor=self.world.secretariat, cycle=self.world.cycle)
+        client = Client()
+        login(client, self.world.focal)
+
+        response = client.post(f"/evaluation/evidence/{self.evidence.pk}/remove/")
+
+        self.assertEqual(response.status_code, 403)
+        self.assertTrue(Evidence.objects.filter(pk=self.evidence.pk).exists())
