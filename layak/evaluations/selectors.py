@@ -298,3 +298,19 @@ def next_band(data: CycleData, card: Scorecard) -> BandInfo | None:
         return ordered[0] if ordered else None
     higher = [b for b in ordered if b.min_points > current.min_points]
     return higher[0] if higher else None
+
+
+def work_progress(user: Any, cycle: Cycle) -> dict[str, int]:
+    """How far this person's own work list is: answers, answered, sent, accepted, returned."""
+    counts: dict[str, int] = (
+        answers_visible_to(user)
+        .filter(cycle=cycle)
+        .aggregate(
+            total=Count("pk"),
+            answered=Count("pk", filter=Q(option__isnull=False)),
+            sent=Count("pk", filter=Q(status__in=[AnswerStatus.SUBMITTED, AnswerStatus.ACCEPTED])),
+            accepted=Count("pk", filter=Q(status=AnswerStatus.ACCEPTED)),
+            returned=Count("pk", filter=Q(status=AnswerStatus.RETURNED)),
+        )
+    )
+    return counts

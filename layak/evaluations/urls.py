@@ -11,6 +11,13 @@ urlpatterns = [
     path("cycles/<int:pk>/work/", views.cycle_work, name="cycle_work"),
     path("cycles/<int:pk>/submit/", views.cycle_submit, name="cycle_submit"),
     path("cycles/<int:pk>/gap/", views.cycle_gap, name="cycle_gap"),
+    path(
+        "cycles/<int:pk>/questions/<int:question_pk>/assignment/",
+        views.question_assignment,
+        name="question_assignment",
+    ),
+    path("cycles/<int:pk>/conditions/", views.cycle_conditions, name="cycle_conditions"),
+    path("cycles/<int:pk>/planning/", views.cycle_planning, name="cycle_planning"),
     path("cycles/<int:pk>/what-if/", views.cycle_whatif, name="cycle_whatif"),
     path("cycles/<int:pk>/recap.xlsx", views.cycle_export, name="cycle_export"),
     path("answers/<int:pk>/", views.answer_detail, name="answer"),

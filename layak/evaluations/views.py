@@ -4,6 +4,7 @@ service, render."""
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from layak.accounts.models import Agency
 from layak.core.audit import audit_record
 from layak.core.charts import Bar, bar_chart
 from layak.core.errors import ConflictError, ImportRejected
@@ -31,7 +33,13 @@ from layak.evaluations.forms import (
     VerifyForm,
 )
 from layak.evaluations.instruments import instrument_export, instrument_import
-from layak.evaluations.models import AnswerOption, AnswerStatus, CycleStatus
+from layak.evaluations.models import (
+    AnswerOption,
+    AnswerStatus,
+    CycleStatus,
+    Question,
+    QuestionPlanning,
+)
 from layak.evaluations.permissions import (
     can_manage_instruments,
     can_open_cycle,
@@ -47,9 +55,11 @@ from layak.evaluations.selectors import (
     agency_progress,
     cycle_scorecard,
     gap_analysis,
+    load_cycle_data,
     next_band,
     scorecard_of,
     work_list,
+    work_progress,
 )
 from layak.evaluations.spreadsheet import read_xlsx
 from layak.regions.selectors import home_region
@@ -181,6 +191,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "next_band": next_band(data, card),
             "can_submit": is_secretariat(request.user) and cycle.status == CycleStatus.OPEN,
             "reads_all": is_secretariat(request.user),
+            "condition_bands": [b for b in data.bands if b.conditions],
         },
     )
 
@@ -196,7 +207,13 @@ def cycle_work(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "evaluations/cycle_work.html",
-        {"cycle": cycle, "answers": answers, "statuses": AnswerStatus.choices, "status": status},
+        {
+            "cycle": cycle,
+            "answers": answers,
+            "statuses": AnswerStatus.choices,
+            "status": status,
+            "progress": work_progress(request.user, cycle),
+        },
     )
 
 
@@ -282,6 +299,14 @@ def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 options=options,
             ),
             "history": answer.revisions.select_related("option", "changed_by")[:50],
+            "assigned": answer.cycle.assignments.filter(question=answer.question)
+            .select_related("agency")
+            .order_by("agency__name"),
+            "city_agencies": (
+                Agency.objects.filter(region=answer.cycle.region, is_active=True).order_by("name")
+                if is_secretariat(request.user) and answer.cycle.status == CycleStatus.OPEN
+                else None
+            ),
         },
         status=409 if conflict is not None else (400 if form.is_bound and form.errors else 200),
     )
@@ -402,6 +427,7 @@ def cycle_gap(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "plan": plan,
             "by_agency": sorted(plan.by_agency().items()) if plan else [],
+            "can_plan": is_secretariat(request.user),
         },
     )
 
@@ -459,3 +485,116 @@ def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"rekap-kla-{cycle.region.code}-{cycle.year}.xlsx",
         content_type=XLSX,
     )
+
+
+@login_required
+@menu("evaluations")
+def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat's planning inputs for the gap analysis: which questions cannot change
+    this year and the effort of each option (blank: proportional to the points gained)."""
+    cycle = get_cycle_for(request.user, pk, action="plan")
+    data = load_cycle_data(cycle)
+    planning = {p.question_id: p for p in QuestionPlanning.objects.filter(cycle=cycle)}
+    questions = Question.objects.filter(instrument=cycle.instrument).order_by(
+        "indicator__order", "order", "code"
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        for question in questions:
+            options = data.options_of.get(question.pk, [])
+            efforts: dict[str, Decimal] = {}
+            for option in options:
+                raw = request.POST.get(f"effort_{option.pk}", "").strip().replace(",", ".")
+                if not raw:
+                    continue
+                try:
+                    efforts[str(option.pk)] = Decimal(raw)
+                except ArithmeticError:
+                    errors.append(
+                        _("Question %(q)s: effort must be a number.") % {"q": question.code}
+                    )
+            impossible = request.POST.get(f"impossible_{question.pk}") == "on"
+            current = planning.get(question.pk)
+            unchanged = (
+                current is not None
+                and current.impossible == impossible
+                and current.efforts == {k: str(v) for k, v in sorted(efforts.items())}
+            ) or (current is None and not impossible and not efforts)
+            if unchanged or errors:
+                continue
+            try:
+                services.planning_set(
+                    actor=request.user,
+                    cycle=cycle,
+                    question=question,
+                    impossible=impossible,
+                    efforts=efforts,
+                )
+            except ValidationError as error:
+                errors.append(f"{question.code}: {' '.join(error.messages)}")
+        if not errors:
+            messages.success(request, _("Planning saved."))
+            return redirect("evaluations:cycle_gap", pk=cycle.pk)
+    rows = [
+        (
+            question,
+            planning.get(question.pk),
+            [
+                (
+                    o,
+                    (
+                        planning[question.pk].efforts.get(str(o.pk), "")
+                        if question.pk in planning
+                        else ""
+                    ),
+                )
+                for o in data.options_of.get(question.pk, [])
+            ],
+        )
+        for question in questions
+    ]
+    return render(
+        request,
+        "evaluations/cycle_planning.html",
+        {"cycle": cycle, "rows": rows, "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def question_assignment(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
+    """The secretariat changes which agencies answer a question (the automatic assignment)."""
+    cycle = get_cycle_for(request.user, pk, action="submit")
+    question = Question.objects.filter(instrument=cycle.instrument, pk=question_pk).first()
+    if question is None:
+        raise Http404
+    ids = [value for value in request.POST.getlist("agencies") if value.isdigit()]
+    agencies = list(Agency.objects.filter(region=cycle.region, pk__in=ids))
+    if not agencies:
+        messages.error(request, _("Choose at least one agency."))
+    else:
+        services.assignment_set(
+            actor=request.user, cycle=cycle, question=question, agencies=agencies
+        )
+        messages.success(request, _("Assignment saved."))
+    answer = cycle.answers.filter(question=question).order_by("area__code").first()
+    if answer is None:
+        return redirect("evaluations:cycle", pk=cycle.pk)
+    return redirect("evaluations:answer", pk=answer.pk)
+
+
+@login_required
+@require_POST
+def cycle_conditions(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat records which bands' extra conditions the city meets."""
+    cycle = get_cycle_for(request.user, pk, action="plan")
+    try:
+        services.cycle_set_conditions(
+            actor=request.user, cycle=cycle, band_codes=request.POST.getlist("bands")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Conditions saved."))
+    return redirect("evaluations:cycle", pk=cycle.pk)

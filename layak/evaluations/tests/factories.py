@@ -89,7 +89,12 @@ def make_instrument(
     indicator's maximum is the sum of its questions, the total the sum of the indicators."""
     groups = groups if groups is not None else THOUSAND_POINTS
     total = sum(
-        (Decimal(q.points) for indicators in groups.values() for qs in indicators.values() for q in qs),
+        (
+            Decimal(q.points)
+            for indicators in groups.values()
+            for qs in indicators.values()
+            for q in qs
+        ),
         Decimal(0),
     )
     instrument = Instrument.objects.create(

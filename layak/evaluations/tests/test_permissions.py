@@ -72,11 +72,13 @@ class ListPageAccessTests(_world.WorldTestCase):
         )
 
     def test_instrument_upload_is_refused_to_readers(self) -> None:
-        # No file: the allowed person's answer (400) proves the permission check let them in.
+        # No file (a browser's form, with its CSRF token): the allowed person's 400 says the
+        # form was read, so the permission check let them in.
         assert_access_matrix(
             self,
             "/evaluation/instruments/",
             method="post",
+            data={"csrfmiddlewaretoken": "token"},
             allowed=self.world.secretariat,
             no_permission=self.world.worker,
             read_only=self.world.focal,

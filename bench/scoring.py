@@ -1,0 +1,414 @@
+"""Benchmark of the KLA scores (issue #3): every score of 514 kab/kota against a 300-question
+instrument, and one city (the work of the cycle page), through Layak's path
+(``selectors.cycle_scorecard``: seven queries, then the sums in Python) against the same totals
+computed by one SQL aggregate in the same run.
+
+The data are synthetic and built directly with ``bulk_create`` in a throwaway database: 514
+cities, an instrument of 7 groups, 30 indicators and 300 city-level questions worth 3 or 4
+whole points (1000 in all) with the quarter options 0/0.25/0.5/0.75/1, and one cycle per city
+with one answer per question (154,200 answers): random options, a few left empty, some verified
+one option lower. Whole points times quarters are exact cents, so Layak's totals and the
+aggregate's must agree to the cent on SQLite (floating point) as on PostgreSQL (numeric); a
+difference is printed as MISMATCH and the run exits 1. Times are printed, never asserted.
+
+Database: ``DATABASE_URL`` if set (it must hold no Layak data; the benchmark empties it again at
+the end), otherwise a temporary SQLite file. Run with ``python -m bench`` or
+``python -m bench.scoring``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+CITIES = 514
+PROVINCES = 38
+#: Indicators per group (Kelembagaan, Klaster I-V, Kecamatan/Kelurahan Layak Anak): 30 in all.
+GROUP_SIZES = (5, 4, 4, 5, 4, 4, 4)
+QUESTIONS_PER_INDICATOR = 10
+FRACTIONS = ("0", "0.25", "0.5", "0.75", "1")
+#: Share of answers without an option, and of answered ones the verifier has judged.
+EMPTY_SHARE = 0.05
+VERIFIED_SHARE = 0.4
+SINGLE_CITY_REPEATS = 20
+BATCH_SIZE = 2000
+SEED = 2024
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+T = TypeVar("T")
+Totals = dict[int, tuple[Decimal, Decimal]]
+
+
+def configure_django(var_dir: Path) -> bool:
+    """Point Django at a throwaway database and ``var_dir``; True if that database is a
+    temporary SQLite file (otherwise ``DATABASE_URL`` names it)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("LAYAK_ENCRYPTION_KEYS", "bench-only-encryption-key")
+    # Production behaviour: with DEBUG on, every query would also be logged.
+    os.environ["DEBUG"] = "false"
+    os.environ["LAYAK_VAR_DIR"] = str(var_dir)
+    temporary = not os.environ.get("DATABASE_URL")
+    if temporary:
+        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
+    import django
+
+    django.setup()
+    return temporary
+
+
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    queries: int
+
+
+class QueryCounter:
+    """An execute wrapper that counts the queries sent to the database."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def measure(work: Callable[[], T]) -> tuple[T, Run]:
+    from django.db import connection
+
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        start = time.perf_counter()
+        result = work()
+        seconds = time.perf_counter() - start
+    return result, Run(seconds, counter.count)
+
+
+def build_world(rng: random.Random) -> int:
+    """Regions, instrument, cycles and answers at national scale; returns the answer count."""
+    from layak.evaluations.models import (
+        Answer,
+        AnswerOption,
+        AnswerStatus,
+        Band,
+        Cycle,
+        Indicator,
+        IndicatorGroup,
+        Instrument,
+        Question,
+        QuestionScope,
+    )
+    from layak.regions.models import Region, RegionLevel
+
+    Region.objects.bulk_create(
+        Region(code=f"{11 + p}", level=RegionLevel.PROVINSI, name=f"Provinsi {11 + p}")
+        for p in range(PROVINCES)
+    )
+    province_pk = dict(Region.objects.filter(level=RegionLevel.PROVINSI).values_list("code", "pk"))
+    cities = []
+    for i in range(CITIES):
+        province, number = f"{11 + i % PROVINCES}", i // PROVINCES + 1
+        kota = number > 10
+        cities.append(
+            Region(
+                code=f"{province}.{number:02d}",
+                level=RegionLevel.KOTA if kota else RegionLevel.KABUPATEN,
+                name=f"{'Kota' if kota else 'Kabupaten'} {province}.{number:02d}",
+                parent_id=province_pk[province],
+            )
+        )
+    Region.objects.bulk_create(cities, batch_size=BATCH_SIZE)
+
+    instrument = Instrument.objects.create(
+        year=2025,
+        name="Instrumen benchmark (300 pertanyaan)",
+        source="bench/scoring.py",
+        total_points=Decimal(1000),
+    )
+    IndicatorGroup.objects.bulk_create(
+        IndicatorGroup(instrument=instrument, code=f"G{g + 1}", name=f"Kelompok {g + 1}", order=g)
+        for g in range(len(GROUP_SIZES))
+    )
+    group_pk = dict(IndicatorGroup.objects.filter(instrument=instrument).values_list("order", "pk"))
+    # 100 questions of 4 points and 200 of 3: 1000 points, every quarter an exact cent.
+    points: list[list[Decimal]] = []
+    indicators = []
+    for group, size in enumerate(GROUP_SIZES):
+        for _ in range(size):
+            k = len(indicators)
+            points.append(
+                [
+                    Decimal(4 if (k * QUESTIONS_PER_INDICATOR + m) % 3 == 0 else 3)
+                    for m in range(QUESTIONS_PER_INDICATOR)
+                ]
+            )
+            indicators.append(
+                Indicator(
+                    instrument=instrument,
+                    group_id=group_pk[group],
+                    code=str(k + 1),
+                    name=f"Indikator {k + 1}",
+                    max_points=sum(points[k], ZERO),
+                    order=k,
+                )
+            )
+    Indicator.objects.bulk_create(indicators)
+    indicator_pk = dict(Indicator.objects.filter(instrument=instrument).values_list("order", "pk"))
+    Question.objects.bulk_create(
+        (
+            Question(
+                instrument=instrument,
+                indicator_id=indicator_pk[k],
+                code=f"{k + 1}.{m + 1:02d}",
+                text=f"Pertanyaan benchmark {k + 1}.{m + 1:02d}",
+                max_points=max_points,
+                scope=QuestionScope.CITY,
+                order=m,
+            )
+            for k, row in enumerate(points)
+            for m, max_points in enumerate(row)
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    question_pks = list(
+        Question.objects.filter(instrument=instrument).order_by("pk").values_list("pk", flat=True)
+    )
+    AnswerOption.objects.bulk_create(
+        (
+            AnswerOption(question_id=pk, fraction=Decimal(f), label=f"Opsi {f}")
+            for pk in question_pks
+            for f in FRACTIONS
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    options_of: dict[int, list[int]] = {pk: [] for pk in question_pks}
+    for pk, question_id in (
+        AnswerOption.objects.filter(question__instrument=instrument)
+        .order_by("question_id", "fraction")
+        .values_list("pk", "question_id")
+    ):
+        options_of[question_id].append(pk)
+    Band.objects.bulk_create(
+        Band(
+            instrument=instrument,
+            code=code,
+            name=code.title(),
+            min_points=Decimal(low),
+            max_points=Decimal(high),
+            order=order,
+        )
+        for order, (code, low, high) in enumerate(
+            [
+                ("pratama", 500, 600),
+                ("madya", 601, 700),
+                ("nindya", 701, 800),
+                ("utama", 801, 900),
+                ("kla", 901, 1000),
+            ]
+        )
+    )
+
+    Cycle.objects.bulk_create(
+        (
+            Cycle(
+                region_id=pk,
+                instrument=instrument,
+                year=2025,
+                answer_deadline=datetime.date(2025, 3, 31),
+                review_deadline=datetime.date(2025, 4, 15),
+                submission_deadline=datetime.date(2025, 4, 30),
+            )
+            for pk in Region.objects.filter(parent__isnull=False).values_list("pk", flat=True)
+        ),
+        batch_size=BATCH_SIZE,
+    )
+    count = 0
+    batch: list[Answer] = []
+    for cycle_pk in Cycle.objects.order_by("pk").values_list("pk", flat=True):
+        for question_pk in question_pks:
+            options = options_of[question_pk]
+            answer = Answer(cycle_id=cycle_pk, question_id=question_pk)
+            if rng.random() >= EMPTY_SHARE:
+                index = rng.randrange(len(options))
+                answer.option_id = options[index]
+                answer.status = AnswerStatus.SUBMITTED
+                if rng.random() < VERIFIED_SHARE:
+                    lower = 1 if index > 0 and rng.random() < 0.25 else 0
+                    answer.verified_option_id = options[index - lower]
+                    answer.status = AnswerStatus.ACCEPTED
+            batch.append(answer)
+        if len(batch) >= BATCH_SIZE:
+            Answer.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+            count += len(batch)
+            batch = []
+    Answer.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+    return count + len(batch)
+
+
+def layak_totals(cycles: list[Any]) -> Totals:
+    """Layak's path: the full scorecard of every cycle, as the pages, exports and API build it."""
+    from layak.evaluations.selectors import cycle_scorecard
+
+    totals: Totals = {}
+    for cycle in cycles:
+        _, card = cycle_scorecard(cycle)
+        totals[cycle.pk] = (card.total.self_points, card.total.verified_points)
+    return totals
+
+
+def _points(option: str) -> Any:
+    """SUM(question.max_points * option.fraction): a city question's points (no areas here)."""
+    from django.db.models import DecimalField, F, Sum
+
+    return Sum(
+        F("question__max_points") * F(f"{option}__fraction"),
+        output_field=DecimalField(max_digits=14, decimal_places=6),
+    )
+
+
+def reference_totals(cycle: Any = None) -> Totals:
+    """The reference: the self and verified totals of every cycle (or one) in one query."""
+    from layak.evaluations.models import Answer
+
+    answers = Answer.objects.all() if cycle is None else Answer.objects.filter(cycle=cycle)
+    rows = (
+        answers.order_by()
+        .values("cycle_id")
+        .annotate(self_points=_points("option"), verified_points=_points("verified_option"))
+    )
+    return {
+        row["cycle_id"]: (row["self_points"] or ZERO, row["verified_points"] or ZERO)
+        for row in rows
+    }
+
+
+def mismatches(layak: Totals, reference: Totals) -> list[str]:
+    """Cycles whose totals differ to the cent (a correctness check, not a timing one)."""
+    lines = []
+    for pk in sorted(set(layak) | set(reference)):
+        ours = tuple(v.quantize(CENT) for v in layak.get(pk, (ZERO, ZERO)))
+        theirs = tuple(v.quantize(CENT) for v in reference.get(pk, (ZERO, ZERO)))
+        if ours != theirs:
+            lines.append(f"cycle {pk}: Layak self/verified {ours} != SQL {theirs}")
+    return lines
+
+
+def seconds_text(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
+
+
+def median_run(work: Callable[[], T], repeats: int) -> tuple[T, Run]:
+    runs = [measure(work) for _ in range(repeats)]
+    result = runs[-1][0]
+    return result, Run(
+        statistics.median(r.seconds for _, r in runs),
+        round(statistics.median(r.queries for _, r in runs)),
+    )
+
+
+def run() -> int:
+    import django
+    from django.db import connection, transaction
+
+    from layak.evaluations.models import Cycle
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        answer_count = build_world(random.Random(SEED))
+    setup = time.perf_counter() - start
+    cycles = list(Cycle.objects.select_related("region", "instrument").order_by("region__code"))
+    questions = answer_count // len(cycles)
+    version = ".".join(map(str, connection.get_database_version()))
+    print(
+        f"Scoring benchmark (issue #3): {connection.display_name} {version}, "
+        f"Python {platform.python_version()}, Django {django.get_version()}, "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"  {len(cycles)} cities x {questions} questions = {answer_count} answers; "
+        f"setup {seconds_text(setup)} (not measured)"
+    )
+
+    all_layak, all_layak_run = measure(lambda: layak_totals(cycles))
+    all_ref, all_ref_run = measure(reference_totals)
+    errors = mismatches(all_layak, all_ref)
+
+    city = cycles[len(cycles) // 2]
+    one_layak, one_layak_run = median_run(lambda: layak_totals([city]), SINGLE_CITY_REPEATS)
+    one_ref, one_ref_run = median_run(lambda: reference_totals(city), SINGLE_CITY_REPEATS)
+    errors += mismatches(one_layak, one_ref)
+
+    rows = [
+        (f"all {len(cycles)} cities", all_layak_run, all_ref_run),
+        (f"one city (median of {SINGLE_CITY_REPEATS})", one_layak_run, one_ref_run),
+    ]
+    header = ("scenario", "Layak time", "queries", "SQL time", "queries", "ratio")
+    print(
+        f"  {header[0]:<26}{header[1]:>12}{header[2]:>9}{header[3]:>11}{header[4]:>9}{header[5]:>9}"
+    )
+    for name, ours, theirs in rows:
+        print(
+            f"  {name:<26}{seconds_text(ours.seconds):>12}{ours.queries:>9}"
+            f"{seconds_text(theirs.seconds):>11}{theirs.queries:>9}"
+            f"{ours.seconds / theirs.seconds:>8.1f}x"
+        )
+    totals = sorted(v[0] for v in all_layak.values())
+    print(
+        f"  Layak per city: {seconds_text(all_layak_run.seconds / len(cycles))}, "
+        f"{all_layak_run.queries / len(cycles):.1f} queries; self totals "
+        f"{totals[0]:.2f}-{totals[-1]:.2f} points; ratio = Layak time / SQL time"
+    )
+    if errors:
+        print(f"MISMATCH: {len(errors)} cycle totals differ from the SQL aggregate", flush=True)
+        for line in errors[:10]:
+            print(f"MISMATCH {line}")
+        return 1
+    print(f"  totals agree to the cent for all {len(all_layak)} cities")
+    return 0
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="layak-bench-") as tmp:
+        temporary = configure_django(Path(tmp))
+        from django.core.management import call_command
+        from django.db import connection
+
+        from layak.accounts.models import User
+        from layak.evaluations.models import Instrument
+        from layak.regions.models import Region
+
+        call_command("migrate", verbosity=0)
+        if any(model.objects.exists() for model in (Region, Instrument, User)):
+            print(
+                "The database of DATABASE_URL already holds Layak data; the benchmark needs a "
+                "throwaway one (drop and create it again).",
+                file=sys.stderr,
+            )
+            connection.close()
+            return 2
+        try:
+            return run()
+        finally:
+            if not temporary:
+                # Everything in it is ours: leave it empty for the next run.
+                call_command("flush", interactive=False, verbosity=0)
+            connection.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
