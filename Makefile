@@ -17,7 +17,7 @@ TEST_ENV = SECRET_KEY=test-only-secret-key LAYAK_ENCRYPTION_KEYS=test-only-encry
 	LAYAK_SECURE_COOKIES=false DEBUG=false LAYAK_CACHE=dummy LAYAK_TASKS=immediate
 
 .PHONY: run test install messages lint typecheck migrations-check test-sqlite test-postgres \
-	test-browser browser bench clean
+	test-browser browser system-deps bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,19 +52,27 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: install
+test-sqlite: install system-deps
 	$(TEST_ENV) $(PY) -m pytest -q -m "not browser"
 
-test-postgres: install
+test-postgres: install system-deps
 	psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "$(PG_DB)"' -c 'CREATE DATABASE "$(PG_DB)"'
 	$(TEST_ENV) DATABASE_URL="$(PG_URL)/$(PG_DB)" $(PY) -m pytest -q -m "not browser"; \
 		status=$$?; psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "$(PG_DB)"'; \
 		psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "test_$(PG_DB)"'; exit $$status
 
-browser:
-	@command -v chromium >/dev/null || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+# Debian packages the tests need: chromium for the browser tests, Pango and a font for PDFs.
+APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then echo "Installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+browser: system-deps
 
 test-browser: install browser
 	$(TEST_ENV) LAYAK_REQUIRE_BROWSER=true $(PY) -m pytest -q -m browser

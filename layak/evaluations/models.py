@@ -393,3 +393,33 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id}:{self.agency_id}:{self.days_before}"
+
+
+class ReportStatus(models.TextChoices):
+    PENDING = "pending", _("being prepared")
+    DONE = "done", _("ready")
+    FAILED = "failed", _("failed")
+
+
+class CycleReport(models.Model):
+    """A PDF report of a cycle (cover, summary, per-group tables, the plan to the next band),
+    prepared in the background."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="reports")
+    target_band = models.CharField(_("target band"), max_length=30, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
+    )
+    file = models.FileField(_("file"), upload_to="reports/", blank=True, max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("cycle report")
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.pk}"

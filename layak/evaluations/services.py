@@ -29,6 +29,7 @@ from layak.evaluations.models import (
     AnswerStatus,
     Assignment,
     Cycle,
+    CycleReport,
     CycleStatus,
     Evidence,
     Instrument,
@@ -385,3 +386,16 @@ def reminders_enqueue(*, today: datetime.date) -> int:
                 )
                 queued += 1
     return queued
+
+
+@transaction.atomic
+def report_request(*, actor: Any, cycle: Cycle, target_band: str = "") -> CycleReport:
+    """Queue the PDF report of a cycle; the background worker renders it."""
+    from layak.evaluations.tasks import generate_cycle_report
+
+    if target_band and not cycle.instrument.bands.filter(code=target_band).exists():
+        raise ValidationError(_("Unknown band."))
+    report = CycleReport.objects.create(cycle=cycle, target_band=target_band, requested_by=actor)
+    _audit(actor, AuditAction.EXPORT, report, ["pdf"], cycle.region)
+    transaction.on_commit(partial(generate_cycle_report.enqueue, report.pk))
+    return report

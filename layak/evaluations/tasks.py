@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
-from layak.evaluations.models import Answer, Cycle, ReminderSent
+from layak.evaluations.models import (
+    Answer,
+    Cycle,
+    CycleReport,
+    ReminderSent,
+    ReportStatus,
+)
+from layak.evaluations.reports import render_cycle_report
 
 
 @task()
@@ -54,3 +62,27 @@ def open_answers_of(cycle: Cycle, agency_id: int) -> QuerySet[Answer]:
     )
     area = Q(area_id=agency.area_id) if agency.area_id else Q(area__isnull=True)
     return assigned.filter(area).filter(status__in=["draft", "returned"])
+
+
+@task()
+def generate_cycle_report(report_id: int) -> str:
+    """Render the PDF report and store it with the request; mark it failed on an error."""
+    report = CycleReport.objects.select_related("cycle", "cycle__region", "cycle__instrument").get(
+        pk=report_id
+    )
+    try:
+        content = render_cycle_report(report.cycle, report.target_band)
+    except Exception:
+        CycleReport.objects.filter(pk=report.pk).update(
+            status=ReportStatus.FAILED, finished_at=timezone.now()
+        )
+        raise
+    report.file.save(
+        f"kla-{report.cycle.region.code}-{report.cycle.year}-{report.pk}.pdf",
+        ContentFile(content),
+        save=False,
+    )
+    report.status = ReportStatus.DONE
+    report.finished_at = timezone.now()
+    report.save(update_fields=["file", "status", "finished_at"])
+    return str(report.file.name)

@@ -36,9 +36,11 @@ from layak.evaluations.instruments import instrument_export, instrument_import
 from layak.evaluations.models import (
     AnswerOption,
     AnswerStatus,
+    CycleReport,
     CycleStatus,
     Question,
     QuestionPlanning,
+    ReportStatus,
 )
 from layak.evaluations.permissions import (
     can_manage_instruments,
@@ -598,3 +600,50 @@ def cycle_conditions(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Conditions saved."))
     return redirect("evaluations:cycle", pk=cycle.pk)
+
+
+@login_required
+@menu("evaluations")
+def cycle_reports(request: HttpRequest, pk: int) -> HttpResponse:
+    """PDF reports of a cycle: request one (prepared in the background), list, download."""
+    cycle = get_cycle_for(request.user, pk, action="view")
+    if request.method == "POST":
+        try:
+            services.report_request(
+                actor=request.user, cycle=cycle, target_band=request.POST.get("target", "")
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The report is being prepared."))
+        return redirect("evaluations:cycle_reports", pk=cycle.pk)
+    return render(
+        request,
+        "evaluations/cycle_reports.html",
+        {
+            "cycle": cycle,
+            "reports": cycle.reports.select_related("requested_by")[:20],
+            "bands": cycle.instrument.bands.order_by("order"),
+        },
+    )
+
+
+@login_required
+def report_download(request: HttpRequest, pk: int) -> FileResponse:
+    report = CycleReport.objects.filter(
+        pk=pk, cycle__in=cycles_visible_to(request.user), status=ReportStatus.DONE
+    ).first()
+    if report is None:
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action=AuditAction.DOWNLOAD,
+        obj=report,
+        region_code=report.cycle.region.code,
+    )
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=f"laporan-kla-{report.cycle.year}-{report.pk}.pdf",
+        content_type="application/pdf",
+    )
