@@ -301,8 +301,8 @@ def mismatches(layak: Totals, reference: Totals) -> list[str]:
     """Cycles whose totals differ to the cent (a correctness check, not a timing one)."""
     lines = []
     for pk in sorted(set(layak) | set(reference)):
-        ours = tuple(v.quantize(CENT) for v in layak.get(pk, (ZERO, ZERO)))
-        theirs = tuple(v.quantize(CENT) for v in reference.get(pk, (ZERO, ZERO)))
+        ours = "/".join(str(v.quantize(CENT)) for v in layak.get(pk, (ZERO, ZERO)))
+        theirs = "/".join(str(v.quantize(CENT)) for v in reference.get(pk, (ZERO, ZERO)))
         if ours != theirs:
             lines.append(f"cycle {pk}: Layak self/verified {ours} != SQL {theirs}")
     return lines

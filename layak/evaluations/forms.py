@@ -57,10 +57,7 @@ class AnswerForm(forms.Form):
 
     def __init__(self, *args: Any, answer: Answer, options: list[AnswerOption], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.options = {str(o.pk): o for o in options}
-        option_field = self.fields["option"]
-        assert isinstance(option_field, forms.ChoiceField)  # noqa: S101  (declared above)
-        option_field.choices = _option_choices(answer, options)
+        self.options = _offer_options(self, answer, options)
         for name in answer.question.data_fields:
             self.fields[f"data_{name}"] = forms.DecimalField(
                 label=name.replace("_", " "),
@@ -107,10 +104,7 @@ class VerifyForm(forms.Form):
 
     def __init__(self, *args: Any, answer: Answer, options: list[AnswerOption], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.options = {str(o.pk): o for o in options}
-        option_field = self.fields["option"]
-        assert isinstance(option_field, forms.ChoiceField)  # noqa: S101  (declared above)
-        option_field.choices = _option_choices(answer, options)
+        self.options = _offer_options(self, answer, options)
 
 
 class EvidenceForm(forms.Form):

@@ -69,6 +69,12 @@ from layak.regions.selectors import home_region
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _xlsx(content: bytes, filename: str) -> FileResponse:
+    return FileResponse(
+        io.BytesIO(content), as_attachment=True, filename=filename, content_type=XLSX
+    )
+
+
 def _known_agencies(user: Any) -> set[str]:
     agency = user.agency
     if agency is None or agency.region is None:
@@ -117,12 +123,8 @@ def instrument_download(request: HttpRequest, pk: int) -> FileResponse:
     instrument = instruments_visible_to(request.user).filter(pk=pk).first()
     if instrument is None:
         raise Http404
-    content = instrument_export(instrument)
-    return FileResponse(
-        io.BytesIO(content),
-        as_attachment=True,
-        filename=f"instrument-{instrument.year}-{instrument.pk}.xlsx",
-        content_type=XLSX,
+    return _xlsx(
+        instrument_export(instrument), f"instrument-{instrument.year}-{instrument.pk}.xlsx"
     )
 
 
@@ -481,12 +483,7 @@ def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
     audit_record(
         actor=request.user, action=AuditAction.EXPORT, obj=cycle, region_code=cycle.region.code
     )
-    return FileResponse(
-        io.BytesIO(content),
-        as_attachment=True,
-        filename=f"rekap-kla-{cycle.region.code}-{cycle.year}.xlsx",
-        content_type=XLSX,
-    )
+    return _xlsx(content, f"rekap-kla-{cycle.region.code}-{cycle.year}.xlsx")
 
 
 @login_required

@@ -112,7 +112,7 @@ def sheets_from(tables: Tables) -> Sheets:
 def xlsx_from(tables: Tables) -> bytes:
     """The workbook as a real XLSX file written by openpyxl."""
     workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)  # type: ignore[arg-type]  # a new workbook has one sheet
+    workbook.remove(workbook.active)  # a new workbook starts with one empty sheet
     for name, rows in tables.items():
         sheet = workbook.create_sheet(name)
         for row in rows:

@@ -1,12 +1,15 @@
-import time
-from layak.evaluations.tests import _world
-from layak.core.testing import login
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from layak.evaluations.tests import test_views as tv
 
 
-class ScratchTests(_world.WorldTestCase):
+class ScratchTests(tv.QueryCountTests):
     def test_x(self) -> None:
-        login(self.client, self.world.secretariat)
-        for page in ("", "work/", "gap/", "gap/?target=kla", "what-if/", "recap.xlsx"):
-            t = time.time()
-            r = self.client.get(f"/evaluation/cycles/{self.world.cycle.pk}/{page}")
-            print(page, r.status_code, round(time.time() - t, 2))
+        c = tv.client_of(self.world.secretariat)
+        for cyc in (self.world.cycle, self.bigger):
+            c.get(f"/evaluation/cycles/{cyc.pk}/")
+            with CaptureQueriesContext(connection) as q:
+                c.get(f"/evaluation/cycles/{cyc.pk}/")
+            print("=====", len(q))
+            for x in q.captured_queries:
+                print(x["sql"][:300])

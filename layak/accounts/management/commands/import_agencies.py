@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from layak.accounts.services import agencies_import_csv
-from layak.core.errors import ImportRejected
+from layak.core.commands import import_errors_reported
 from layak.regions.models import Region
 
 
@@ -24,17 +24,9 @@ class Command(BaseCommand):
         if region is None:
             raise CommandError(f"Region {options['region']} is not loaded.")
         path: Path = options["file"]
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as stream:
-                count = agencies_import_csv(
-                    stream=stream, region=region, actor=None, source=path.name
-                )
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        except ImportRejected as rejected:
-            for row, message in rejected.errors:
-                self.stderr.write(f"row {row}: {message}")
-            raise CommandError(
-                f"{len(rejected.errors)} error(s); nothing was imported."
-            ) from rejected
+        with (
+            import_errors_reported(self, path),
+            path.open(encoding="utf-8-sig", newline="") as stream,
+        ):
+            count = agencies_import_csv(stream=stream, region=region, actor=None, source=path.name)
         self.stdout.write(f"{count} agencies created or updated.")

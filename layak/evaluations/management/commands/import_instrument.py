@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from layak.accounts.models import Agency
-from layak.core.errors import ImportRejected
+from layak.core.commands import import_errors_reported
 from layak.evaluations.instruments import instrument_import
 from layak.evaluations.spreadsheet import read_xlsx
 
@@ -30,20 +30,14 @@ class Command(BaseCommand):
         known = set(
             Agency.objects.filter(region__code=options["region"]).values_list("code", flat=True)
         )
-        try:
-            with path.open("rb") as stream:
-                instrument = instrument_import(
-                    sheets=read_xlsx(stream),
-                    known_agencies=known,
-                    actor=None,
-                    source_name=path.name,
-                )
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        except ImportRejected as rejected:
-            for row, message in rejected.errors:
-                self.stderr.write(f"row {row}: {message}")
-            raise CommandError(
-                f"{len(rejected.errors)} error(s); nothing was imported."
-            ) from rejected
+        with (
+            import_errors_reported(self, path),
+            path.open("rb") as stream,
+        ):
+            instrument = instrument_import(
+                sheets=read_xlsx(stream),
+                known_agencies=known,
+                actor=None,
+                source_name=path.name,
+            )
         self.stdout.write(f"Imported {instrument} ({instrument.questions.count()} questions).")

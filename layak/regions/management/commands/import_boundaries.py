@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from layak.core.errors import ImportRejected
+from layak.core.commands import import_errors_reported
 from layak.regions.services import regions_import_boundaries
 
 
@@ -19,15 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            with path.open(encoding="utf-8") as stream:
-                count = regions_import_boundaries(stream=stream, actor=None, source=path.name)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        except ImportRejected as rejected:
-            for feature, message in rejected.errors:
-                self.stderr.write(f"feature {feature}: {message}")
-            raise CommandError(
-                f"{len(rejected.errors)} error(s); nothing was imported."
-            ) from rejected
+        with (
+            import_errors_reported(self, path, unit="feature"),
+            path.open(encoding="utf-8") as stream,
+        ):
+            count = regions_import_boundaries(stream=stream, actor=None, source=path.name)
         self.stdout.write(f"{count} boundaries loaded.")

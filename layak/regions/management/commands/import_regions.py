@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from layak.core.errors import ImportRejected
+from layak.core.commands import import_errors_reported
 from layak.regions.services import regions_import_csv
 
 
@@ -19,17 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as stream:
-                result = regions_import_csv(stream=stream, actor=None, source=path.name)
-        except OSError as exc:
-            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
-        except ImportRejected as rejected:
-            for row, message in rejected.errors:
-                self.stderr.write(f"row {row}: {message}")
-            raise CommandError(
-                f"{len(rejected.errors)} error(s); nothing was imported."
-            ) from rejected
+        with (
+            import_errors_reported(self, path),
+            path.open(encoding="utf-8-sig", newline="") as stream,
+        ):
+            result = regions_import_csv(stream=stream, actor=None, source=path.name)
         self.stdout.write(
             f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged."
         )
