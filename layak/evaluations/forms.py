@@ -39,10 +39,17 @@ class CycleOpenForm(forms.Form):
     )
 
 
-def _option_choices(answer: Answer, options: list[AnswerOption]) -> list[tuple[str, str]]:
-    return [
+def _offer_options(
+    form: forms.Form, answer: Answer, options: list[AnswerOption]
+) -> dict[str, AnswerOption]:
+    """Offer the question's options (label and points) in the form's "option" field."""
+    field = form.fields["option"]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError("option must be a choice field")
+    field.choices = [
         (str(o.pk), f"{o.label} ({(answer.question.max_points * o.fraction):.2f})") for o in options
     ]
+    return {str(o.pk): o for o in options}
 
 
 class AnswerForm(forms.Form):
