@@ -80,6 +80,11 @@ def _require_columns(
     return True
 
 
+def _key_row(sheets: Sheets, key: str) -> int:
+    """The row of ``key`` in sheet ``instrument`` (0 when it is missing)."""
+    return next((r.number for r in sheets.of("instrument") if r.get("key").lower() == key), 0)
+
+
 @dataclass
 class _Parsed:
     year: int
@@ -255,12 +260,13 @@ def parse_sheets(sheets: Sheets, known_agencies: set[str]) -> tuple[_Parsed, lis
     if total and indicator_total != total:
         errors.add(
             "instrument",
-            0,
+            _key_row(sheets, "total_points"),
             _("total_points is %(t)s but the indicators add up to %(s)s")
             % {"t": total, "s": indicator_total},
         )
 
     options: dict[str, list[tuple[Decimal, str]]] = defaultdict(list)
+    first_option_row: dict[str, int] = {}
     for row in sheets.of("options"):
         code = row.get("question_code")
         fraction = _decimal(row.get("fraction"), 4)
@@ -269,6 +275,7 @@ def parse_sheets(sheets: Sheets, known_agencies: set[str]) -> tuple[_Parsed, lis
                 "options", row.number, _("question %(q)s is not in sheet questions") % {"q": code}
             )
             continue
+        first_option_row.setdefault(code, row.number)
         if fraction is None or not Decimal(0) <= fraction <= Decimal(1):
             errors.add("options", row.number, _("fraction must be a number from 0 to 1"))
             continue
@@ -286,7 +293,7 @@ def parse_sheets(sheets: Sheets, known_agencies: set[str]) -> tuple[_Parsed, lis
         if Decimal(0) not in fractions or Decimal(1) not in fractions:
             errors.add(
                 "options",
-                question_rows[code],
+                first_option_row[code],
                 _("question %(q)s needs an option 0 and an option 1") % {"q": code},
             )
 
@@ -332,7 +339,11 @@ def instrument_import(
     """
     parsed, errors = parse_sheets(sheets, known_agencies)
     if not errors and Instrument.objects.filter(year=parsed.year, name=parsed.name).exists():
-        errors.append((0, _("An instrument with this year and name already exists.")))
+        _Collector(errors).add(
+            "instrument",
+            _key_row(sheets, "name"),
+            _("An instrument with this year and name already exists."),
+        )
     if errors:
         raise ImportRejected(sorted(errors, key=lambda e: (e[1].split(":")[0], e[0])))
     instrument = Instrument.objects.create(

@@ -42,6 +42,24 @@ from layak.regions.models import Region, RegionLevel
 CENT = Decimal("0.01")
 
 
+@dataclass(frozen=True)
+class OptionInfo:
+    pk: int
+    question_id: int
+    fraction: Decimal
+    label: str
+
+
+@dataclass(frozen=True)
+class AnswerInfo:
+    pk: int
+    question_id: int
+    area_id: int | None
+    option_id: int | None
+    verified_option_id: int | None
+    status: str
+
+
 @dataclass
 class CycleData:
     """Everything about a cycle's instrument and answers, loaded once."""
@@ -51,9 +69,9 @@ class CycleData:
     indicators: list[IndicatorInfo]
     questions: list[QuestionInfo]
     bands: list[BandInfo]
-    options: dict[int, AnswerOption]
-    options_of: dict[int, list[AnswerOption]]
-    answers: list[Answer]
+    options: dict[int, OptionInfo]
+    options_of: dict[int, list[OptionInfo]]
+    answers: list[AnswerInfo]
     area_counts: dict[str, int]
     question_codes: dict[int, str] = field(default_factory=dict)
 
@@ -79,20 +97,22 @@ def load_cycle_data(cycle: Cycle) -> CycleData:
         BandInfo(b.code, b.name, b.min_points, b.max_points, b.conditions)
         for b in Band.objects.filter(instrument_id=instrument).order_by("order", "min_points")
     ]
+    # Plain tuples, not model instances: loading is most of a scorecard's time (bench/).
     options = {
-        o.pk: o
-        for o in AnswerOption.objects.filter(question__instrument_id=instrument).order_by(
-            "question_id", "fraction"
-        )
+        row[0]: OptionInfo(*row)
+        for row in AnswerOption.objects.filter(question__instrument_id=instrument)
+        .order_by("question_id", "fraction")
+        .values_list("pk", "question_id", "fraction", "label")
     }
-    options_of: dict[int, list[AnswerOption]] = defaultdict(list)
+    options_of: dict[int, list[OptionInfo]] = defaultdict(list)
     for option in options.values():
         options_of[option.question_id].append(option)
-    answers = list(
-        Answer.objects.filter(cycle=cycle).only(
+    answers = [
+        AnswerInfo(*row)
+        for row in Answer.objects.filter(cycle=cycle).values_list(
             "pk", "question_id", "area_id", "option_id", "verified_option_id", "status"
         )
-    )
+    ]
     city = cycle.region.code
     counts = Region.objects.filter(code__startswith=f"{city}.").aggregate(
         kecamatan=Count("pk", filter=Q(level=RegionLevel.KECAMATAN)),
@@ -224,7 +244,7 @@ def improvements_for(data: CycleData) -> list[Improvement]:
     """Every possible improvement of the current self-assessment, with the task force's
     efforts (default: the points gained) and without questions marked impossible."""
     planning = {p.question_id: p for p in QuestionPlanning.objects.filter(cycle=data.cycle)}
-    by_question: dict[int, list[Answer]] = defaultdict(list)
+    by_question: dict[int, list[AnswerInfo]] = defaultdict(list)
     for answer in data.answers:
         by_question[answer.question_id].append(answer)
     agencies: dict[int, str] = {}

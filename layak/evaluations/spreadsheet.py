@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -77,7 +78,7 @@ def read_xlsx(stream: IO[bytes]) -> Sheets:
     sheets = Sheets()
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         sheets.problems.append(("", 0, f"not a readable XLSX workbook ({type(exc).__name__})"))
         return sheets
     try:

@@ -38,6 +38,7 @@ from layak.evaluations.models import (
     AnswerStatus,
     CycleReport,
     CycleStatus,
+    IndicatorGroup,
     Question,
     QuestionPlanning,
     ReportStatus,
@@ -86,7 +87,9 @@ def _known_agencies(user: Any) -> set[str]:
 @menu("evaluations")
 def instrument_list(request: HttpRequest) -> HttpResponse:
     require(can_use_evaluation(request.user))
-    form = InstrumentImportForm(request.POST or None, request.FILES or None)
+    form = InstrumentImportForm(
+        request.POST if request.method == "POST" else None, request.FILES or None
+    )
     errors: list[tuple[int, str]] = []
     if request.method == "POST":
         require(can_manage_instruments(request.user))
@@ -169,10 +172,14 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .first()
     )
     previous_card = cycle_scorecard(previous)[1] if previous is not None else None
-    groups = [
-        (g, card.groups[g.pk], previous_card.groups.get(g.pk) if previous_card else None)
-        for g in data.groups
-    ]
+    # Earlier cycles may use another instrument: groups are matched by their code.
+    before = {}
+    if previous is not None and previous_card is not None:
+        codes = dict(
+            IndicatorGroup.objects.filter(instrument=previous.instrument).values_list("pk", "code")
+        )
+        before = {codes[pk]: score for pk, score in previous_card.groups.items() if pk in codes}
+    groups = [(g, card.groups[g.pk], before.get(g.code)) for g in data.groups]
     indicators = [(i, card.indicators[i.pk]) for i in data.indicators]
     series = [_("Self-assessed"), _("Verified")]
     chart = bar_chart(

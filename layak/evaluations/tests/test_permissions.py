@@ -8,13 +8,22 @@ Balikpapan's cycle, answers and evidence; read-only roles get 403 on changes.
 
 from __future__ import annotations
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from layak.accounts.models import User
 from layak.core.testing import FORBIDDEN, NOT_FOUND, OK, Expect, assert_access_matrix, login
 from layak.evaluations import services
-from layak.evaluations.models import Answer, AnswerStatus, Cycle, CycleStatus, Evidence
+from layak.evaluations.models import (
+    Answer,
+    AnswerStatus,
+    Cycle,
+    CycleReport,
+    CycleStatus,
+    Evidence,
+    ReportStatus,
+)
 from layak.evaluations.tests import _world
 
 REDIRECT = Expect(302)
@@ -503,3 +512,124 @@ class EvidenceAccessTests(_world.WorldTestCase):
 
         self.assertEqual(response.status_code, 403)
         self.assertTrue(Evidence.objects.filter(pk=self.evidence.pk).exists())
+
+
+class PlanningAndReportAccessTests(_world.WorldTestCase):
+    """The secretariat's planning pages (assignment, band conditions, efforts) and the PDF
+    reports every reader of the cycle may request and download."""
+
+    def _url(self, page: str) -> str:
+        return f"/evaluation/cycles/{self.world.cycle.pk}/{page}"
+
+    def test_only_the_secretariat_changes_an_assignment(self) -> None:
+        answer = _world.answer_of(self.world.cycle, _world.OTHER_AGENCY_QUESTION)
+        url = self._url(f"questions/{answer.question_id}/assignment/")
+        data = {"agencies": str(self.world.disdukcapil.pk)}
+        for person in (self.world.other_secretariat, self.world.worker):
+            with self.subTest(person=person.full_name):
+                assert_access_matrix(
+                    self,
+                    url,
+                    method="post",
+                    data=data,
+                    allowed=self.world.secretariat,
+                    no_permission=person,
+                    read_only=self.world.focal,
+                    expect_no_permission=NOT_FOUND,
+                    expect_allowed=REDIRECT,
+                )
+
+        # The focal point of Disdukcapil now sees the answer it was assigned.
+        client = Client()
+        login(client, self.world.focal)
+        self.assertEqual(client.get(f"/evaluation/answers/{answer.pk}/").status_code, 200)
+
+    def test_assignment_of_a_question_of_another_instrument_is_404(self) -> None:
+        client = Client()
+        login(client, self.world.secretariat)
+
+        response = client.post(self._url("questions/999999/assignment/"), {"agencies": "1"})
+
+        self.assertEqual(response.status_code, 404)
+
+    def test_only_the_secretariat_records_band_conditions(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("conditions/"),
+            method="post",
+            data={"bands": "kla"},
+            allowed=self.world.secretariat,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.leader,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+    def test_planning_page_is_for_the_secretariat(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("planning/"),
+            allowed=self.world.secretariat,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.verifier,
+            expect_no_permission=NOT_FOUND,
+        )
+
+    def test_planning_is_saved_by_the_secretariat_only(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("planning/"),
+            method="post",
+            data={"csrfmiddlewaretoken": "token"},
+            allowed=self.world.secretariat,
+            no_permission=self.world.worker,
+            read_only=self.world.focal,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+    def test_reports_page_is_for_readers_of_the_cycle(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("reports/"),
+            allowed=self.world.leader,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.worker,
+            expect_no_permission=NOT_FOUND,
+            expect_read_only=NOT_FOUND,
+        )
+
+    def test_readers_request_a_report(self) -> None:
+        assert_access_matrix(
+            self,
+            self._url("reports/"),
+            method="post",
+            data={"target": ""},
+            allowed=self.world.verifier,
+            no_permission=self.world.other_secretariat,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=REDIRECT,
+        )
+
+        self.assertEqual(self.world.cycle.reports.count(), 1)
+
+    def test_finished_report_is_downloaded_by_readers_of_the_cycle_only(self) -> None:
+        report = CycleReport.objects.create(cycle=self.world.cycle, status=ReportStatus.DONE)
+        report.file.save("laporan.pdf", ContentFile(_world.PDF))
+
+        assert_access_matrix(
+            self,
+            f"/evaluation/reports/{report.pk}/",
+            allowed=self.world.leader,
+            no_permission=self.world.other_secretariat,
+            read_only=self.world.worker,
+            expect_no_permission=NOT_FOUND,
+            expect_read_only=NOT_FOUND,
+        )
+
+    def test_report_being_prepared_is_404(self) -> None:
+        report = CycleReport.objects.create(cycle=self.world.cycle)
+        client = Client()
+        login(client, self.world.secretariat)
+
+        self.assertEqual(client.get(f"/evaluation/reports/{report.pk}/").status_code, 404)
