@@ -85,6 +85,9 @@ def _key_row(sheets: Sheets, key: str) -> int:
     return next((r.number for r in sheets.of("instrument") if r.get("key").lower() == key), 0)
 
 
+BandRow = tuple[str, str, Decimal, Decimal, int, str]
+
+
 @dataclass
 class _Parsed:
     year: int
@@ -95,7 +98,7 @@ class _Parsed:
     indicators: list[tuple[Row, str, str, str, Decimal, int]]
     questions: list[tuple[Row, str, str, str, Decimal, str, bool, list[str], list[str], int]]
     options: dict[str, list[tuple[Decimal, str]]]
-    bands: list[tuple[str, str, Decimal, Decimal, int, str]]
+    bands: list[BandRow]
 
 
 def _parse_instrument(sheets: Sheets, errors: _Collector) -> tuple[int, str, str, Decimal]:
@@ -114,6 +117,37 @@ def _parse_instrument(sheets: Sheets, errors: _Collector) -> tuple[int, str, str
         )
         total = Decimal(0)
     return year, name, meta.get("source", (0, ""))[1][:300], total
+
+
+def _parse_bands(rows: list[Row], total: Decimal, errors: _Collector) -> list[BandRow]:
+    """Bands: unique codes, numbers with min <= max within the total, no overlaps."""
+    bands: list[BandRow] = []
+    band_codes: set[str] = set()
+    for row in rows:
+        code = row.get("code").lower()
+        low, high = _decimal(row.get("min_points"), 2), _decimal(row.get("max_points"), 2)
+        order = _integer(row.get("order"))
+        if not re.fullmatch(r"[a-z0-9_-]{1,30}", code) or code in band_codes:
+            errors.add(
+                "bands", row.number, _("code %(c)s is not valid or appears twice") % {"c": code}
+            )
+        band_codes.add(code)
+        if not row.get("name"):
+            errors.add("bands", row.number, _("name is required"))
+        if low is None or high is None or low > high or low < 0:
+            errors.add(
+                "bands", row.number, _("min_points and max_points must be numbers, min <= max")
+            )
+            continue
+        if total and high > total:
+            errors.add("bands", row.number, _("max_points is above the instrument total"))
+        if order is None:
+            errors.add("bands", row.number, _("order must be a whole number"))
+        for other in bands:
+            if low <= other[3] and other[2] <= high:
+                errors.add("bands", row.number, _("overlaps band %(b)s") % {"b": other[0]})
+        bands.append((code, row.get("name")[:100], low, high, order or 0, row.get("conditions")))
+    return bands
 
 
 def parse_sheets(sheets: Sheets, known_agencies: set[str]) -> tuple[_Parsed, list[tuple[int, str]]]:
@@ -297,32 +331,7 @@ def parse_sheets(sheets: Sheets, known_agencies: set[str]) -> tuple[_Parsed, lis
                 _("question %(q)s needs an option 0 and an option 1") % {"q": code},
             )
 
-    bands: list[tuple[str, str, Decimal, Decimal, int, str]] = []
-    band_codes: set[str] = set()
-    for row in sheets.of("bands"):
-        code = row.get("code").lower()
-        low, high = _decimal(row.get("min_points"), 2), _decimal(row.get("max_points"), 2)
-        order = _integer(row.get("order"))
-        if not re.fullmatch(r"[a-z0-9_-]{1,30}", code) or code in band_codes:
-            errors.add(
-                "bands", row.number, _("code %(c)s is not valid or appears twice") % {"c": code}
-            )
-        band_codes.add(code)
-        if not row.get("name"):
-            errors.add("bands", row.number, _("name is required"))
-        if low is None or high is None or low > high or low < 0:
-            errors.add(
-                "bands", row.number, _("min_points and max_points must be numbers, min <= max")
-            )
-            continue
-        if total and high > total:
-            errors.add("bands", row.number, _("max_points is above the instrument total"))
-        if order is None:
-            errors.add("bands", row.number, _("order must be a whole number"))
-        for other in bands:
-            if low <= other[3] and other[2] <= high:
-                errors.add("bands", row.number, _("overlaps band %(b)s") % {"b": other[0]})
-        bands.append((code, row.get("name")[:100], low, high, order or 0, row.get("conditions")))
+    bands = _parse_bands(sheets.of("bands"), total, errors)
     parsed = _Parsed(year, name, source, total, groups, indicators, questions, options, bands)
     return parsed, errors.errors
 
@@ -487,3 +496,38 @@ def instrument_export(instrument: Instrument) -> bytes:
             ),
         }
     )
+
+
+@transaction.atomic
+def bands_replace(*, actor: Any, instrument: Instrument, rows: list[Row]) -> list[Band]:
+    """Replace an instrument's band set (e.g. a new top category with extra conditions),
+    checked by the same rules as the workbook's bands sheet; all or nothing."""
+    collector = _Collector([])
+    bands = _parse_bands(rows, instrument.total_points, collector)
+    if not bands:
+        collector.add("bands", 0, _("the sheet is missing or empty"))
+    if collector.errors:
+        raise ImportRejected(collector.errors)
+    instrument.bands.all().delete()
+    created = Band.objects.bulk_create(
+        [
+            Band(
+                instrument=instrument,
+                code=code,
+                name=name,
+                min_points=low,
+                max_points=high,
+                order=order,
+                conditions=conditions,
+            )
+            for code, name, low, high, order, conditions in bands
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=instrument,
+        fields=["bands"],
+        label=str(instrument)[:200],
+    )
+    return created

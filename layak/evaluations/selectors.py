@@ -334,3 +334,34 @@ def work_progress(user: Any, cycle: Cycle) -> dict[str, int]:
         )
     )
     return counts
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    group: GroupInfo
+    total: int
+    answered: int
+    evidence_complete: int
+    accepted: int
+
+
+def group_progress(data: CycleData) -> list[GroupProgress]:
+    """Per indicator group: answers, answered, with evidence where required, accepted."""
+    with_evidence = set(
+        Answer.objects.filter(cycle=data.cycle, evidence__isnull=False).values_list("pk", flat=True)
+    )
+    needs_evidence = set(
+        Question.objects.filter(
+            instrument_id=data.cycle.instrument_id, evidence_required=True
+        ).values_list("pk", flat=True)
+    )
+    group_of_indicator = {i.pk: i.group_pk for i in data.indicators}
+    group_of_question = {q.pk: group_of_indicator[q.indicator_pk] for q in data.questions}
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for answer in data.answers:
+        row = counts[group_of_question[answer.question_id]]
+        row[0] += 1
+        row[1] += answer.option_id is not None
+        row[2] += answer.pk in with_evidence or answer.question_id not in needs_evidence
+        row[3] += answer.status == AnswerStatus.ACCEPTED
+    return [GroupProgress(g, *counts[g.pk]) for g in data.groups]

@@ -6,6 +6,7 @@ app_name = "evaluations"
 urlpatterns = [
     path("", views.cycle_list, name="cycles"),
     path("instruments/", views.instrument_list, name="instruments"),
+    path("instruments/<int:pk>/bands/", views.instrument_bands, name="instrument_bands"),
     path("instruments/<int:pk>/download/", views.instrument_download, name="instrument_download"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle"),
     path("cycles/<int:pk>/work/", views.cycle_work, name="cycle_work"),

@@ -32,7 +32,7 @@ from layak.evaluations.forms import (
     ReviewForm,
     VerifyForm,
 )
-from layak.evaluations.instruments import instrument_export, instrument_import
+from layak.evaluations.instruments import bands_replace, instrument_export, instrument_import
 from layak.evaluations.models import (
     AnswerOption,
     AnswerStatus,
@@ -58,15 +58,17 @@ from layak.evaluations.selectors import (
     agency_progress,
     cycle_scorecard,
     gap_analysis,
+    group_progress,
     load_cycle_data,
     next_band,
     scorecard_of,
     work_list,
     work_progress,
 )
-from layak.evaluations.spreadsheet import read_xlsx
+from layak.evaluations.spreadsheet import Row, read_xlsx
 from layak.regions.selectors import home_region
 
+BAND_ROWS = 8
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -199,6 +201,15 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "indicators": indicators,
             "chart": chart,
             "progress": agency_progress(cycle),
+            "group_progress": group_progress(data),
+            "indicator_chart": bar_chart(
+                [
+                    Bar(f"{i.code}. {i.name}", (s.self_points, s.verified_points), s.maximum)
+                    for i, s in indicators
+                ],
+                series=series,
+                title=_("Score by indicator"),
+            ),
             "next_band": next_band(data, card),
             "can_submit": is_secretariat(request.user) and cycle.status == CycleStatus.OPEN,
             "reads_all": is_secretariat(request.user),
@@ -650,4 +661,40 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
         as_attachment=True,
         filename=f"laporan-kla-{report.cycle.year}-{report.pk}.pdf",
         content_type="application/pdf",
+    )
+
+
+@login_required
+@menu("evaluations")
+def instrument_bands(request: HttpRequest, pk: int) -> HttpResponse:
+    """Define the instrument's band set, e.g. a new top category with extra conditions."""
+    require(can_manage_instruments(request.user))
+    instrument = instruments_visible_to(request.user).filter(pk=pk).first()
+    if instrument is None:
+        raise Http404
+    errors: list[tuple[int, str]] = []
+    columns = ("code", "name", "min_points", "max_points", "order", "conditions")
+    if request.method == "POST":
+        rows = [
+            Row(index + 2, {c: request.POST.get(f"{c}_{index}", "").strip() for c in columns})
+            for index in range(BAND_ROWS)
+        ]
+        rows = [r for r in rows if any(r.values.values())]
+        try:
+            bands_replace(actor=request.user, instrument=instrument, rows=rows)
+        except ImportRejected as rejected:
+            errors = rejected.errors
+        else:
+            messages.success(request, _("Bands saved."))
+            return redirect("evaluations:instruments")
+    current = [
+        {c: getattr(b, c) for c in columns}
+        for b in instrument.bands.order_by("order", "min_points")
+    ]
+    current += [dict.fromkeys(columns, "")] * (BAND_ROWS - len(current))
+    return render(
+        request,
+        "evaluations/instrument_bands.html",
+        {"instrument": instrument, "rows": list(enumerate(current[:BAND_ROWS])), "errors": errors},
+        status=400 if errors else 200,
     )
