@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from weasyprint import HTML
 
 from layak.core.charts import Bar, bar_chart
 from layak.evaluations.models import Cycle
@@ -45,5 +44,8 @@ def render_cycle_report(cycle: Cycle, target_code: str = "") -> bytes:
             "generated_at": timezone.localtime(),
         },
     )
+    # Imported here: WeasyPrint needs Debian's Pango, which only PDF generation requires.
+    from weasyprint import HTML
+
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -337,7 +337,7 @@ def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _allowed(user: Any, pk: int, action: str) -> bool:
     try:
         get_answer_for(user, pk, action=action)
-    except Exception:  # noqa: BLE001  (403 or 404 both mean "not allowed" here)
+    except (PermissionDenied, Http404):
         return False
     return True
 
