@@ -14,24 +14,27 @@ programming. Points and efforts have at most two decimals (``AnswerOption.points
 to hundredths), so both are scaled to whole hundredths and the gains are divided by their
 greatest common divisor: with quarter-point options on whole-point questions a 1000-point
 instrument needs at most 4000 capacity steps. Time is O(candidates x steps), memory
-O(questions x steps): 300 questions x 4 improvements take about 0.2 s and 7 MB. Gains whose
-common divisor is a single cent need up to 100000 steps (about 4 s and 170 MB). A per-area
+O(questions x steps) bytes: each option is one NumPy vector operation, and per question only
+the option chosen at each step is kept (one byte), so 300 questions x 4 improvements take a
+few milliseconds. Gains whose common divisor is a single cent (per-area questions) need up to
+100000 steps: 900 answers from 0 to 900 points took 0.6 s and 80 MB here. A per-area
 question whose gain would have more decimals must be rounded *down* to hundredths by the
 caller, so that a plan never promises more than it delivers.
 
-Pure Python on plain values: no models, so pages, exports, the API and tests share it.
+Plain values in, plain values out: no models, so pages, exports, the API and tests share it.
+Costs too large for 64-bit integers fall back to a pure-Python version of the same programme.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -226,16 +229,18 @@ def cheapest_plan(
     keys = [[_hundredths(c.effort, "effort") * scale + 1 for c in row] for row in candidates]
     # Larger than any real cost; every position holding it is overwritten (see _add_question).
     infinity = sum(max(row) for row in keys) + 1
-    compact = infinity <= _INT64_MAX
+
+    if infinity <= _INT64_MAX // 2 and max(len(row) for row in candidates) < 127:
+        return plan(True, _choose_vectorised(candidates, units, keys, needed, infinity))
 
     # costs[i][c]: the least cost for questions i.. to gain at least c steps; its length is the
     # most those questions can gain (capped at `needed`) plus one.
     costs: list[Sequence[int]] = [[0]] * (len(questions) + 1)
-    current = [0]
+    current: Sequence[int] = [0]
     for i in range(len(questions) - 1, -1, -1):
         size = min(needed, len(current) - 1 + max(units[i]))
         current = _add_question(current, list(zip(units[i], keys[i], strict=True)), size, infinity)
-        costs[i] = array("q", current) if compact else current
+        costs[i] = current
 
     chosen: list[Improvement] = []
     remaining = needed
@@ -251,22 +256,68 @@ def cheapest_plan(
     return plan(True, chosen)
 
 
+def _choose_vectorised(
+    candidates: list[list[Improvement]],
+    units: list[list[int]],
+    keys: list[list[int]],
+    needed: int,
+    infinity: int,
+) -> list[Improvement]:
+    """The same dynamic programme with NumPy, keeping per question only which option reached
+    each position (one byte per position) instead of every cost: about 20 times faster and
+    8 times smaller. Ties are settled exactly as ``_add_question`` and the walk back below
+    settle them: an option over keeping, the first option over later ones."""
+    count = len(candidates)
+    choices: list[np.ndarray] = [np.empty(0, dtype=np.int8)] * count
+    current = np.zeros(1, dtype=np.int64)
+    for i in range(count - 1, -1, -1):
+        length = len(current)
+        size = min(needed, length - 1 + max(units[i]))
+        costs = np.full(size + 1, infinity, dtype=np.int64)
+        costs[:length] = current[: size + 1]
+        choice = np.full(size + 1, -1, dtype=np.int8)
+        for j, (gain, key) in enumerate(zip(units[i], keys[i], strict=True)):
+            end = min(size + 1, length + gain)
+            head = min(gain, end)
+            # Below `gain` steps this option alone suffices, at cost `key`.
+            seg, mark = costs[:head], choice[:head]
+            better = (key < seg) | ((key == seg) & (mark == -1))
+            seg[better] = key
+            mark[better] = j
+            if gain < end:
+                moved = current[: end - gain] + key
+                seg, mark = costs[gain:end], choice[gain:end]
+                better = (moved < seg) | ((moved == seg) & (mark == -1))
+                seg[better] = moved[better]
+                mark[better] = j
+        choices[i] = choice
+        current = costs
+    chosen: list[Improvement] = []
+    remaining = needed
+    for i, row in enumerate(candidates):
+        j = int(choices[i][remaining]) if remaining < len(choices[i]) else -1
+        if j >= 0:
+            chosen.append(row[j])
+            remaining = max(0, remaining - units[i][j])
+    return chosen
+
+
 def _add_question(
-    previous: list[int], options: list[tuple[int, int]], size: int, infinity: int
-) -> list[int]:
+    previous: Sequence[int], options: list[tuple[int, int]], size: int, infinity: int
+) -> Sequence[int]:
     """The costs after adding one question: ``new[c]`` is the least of keeping the question
     (``previous[c]``) and each option ``(gain, key)`` (``key + previous[max(0, c - gain)]``).
 
     Both ``previous`` and the result are non-decreasing in ``c`` and start at 0. Positions
     ``previous`` cannot reach start at ``infinity``; the option with the largest gain covers
-    them all, because ``size`` is at most ``len(previous) - 1`` plus that gain.
+    them all, because ``size`` is at most ``len(previous) - 1`` plus that gain. Used when costs
+    do not fit in 64 bits.
     """
     length = len(previous)
-    new = previous + [infinity] * (size + 1 - length)
+    new = list(previous) + [infinity] * (size + 1 - length)
     for gain, key in options:
         end = min(size + 1, length + gain)
         head = min(gain, end)
-        # Below `gain` steps this option alone suffices, at cost `key`; `new` is sorted.
         start = bisect_right(new, key, 0, head)
         new[start:head] = [key] * (head - start)
         if gain < end:

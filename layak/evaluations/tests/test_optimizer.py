@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from decimal import Decimal
+from unittest import mock
 
 from django.test import SimpleTestCase
 from django.utils import translation
@@ -327,3 +328,19 @@ class SizeTests(SimpleTestCase):
             greedy_effort += i.effort
             greedy_gain += i.gain
         self.assertLess(plan.total_effort, greedy_effort)
+
+
+class PythonFallbackTests(SimpleTestCase):
+    """Costs too large for 64-bit integers take the pure-Python path; it must choose exactly
+    what the vectorised path chooses."""
+
+    def test_both_paths_choose_the_same_plan(self) -> None:
+        rng = random.Random(77)
+        for seed in range(150):
+            improvements, current, target = _random_instance(rng)
+            with self.subTest(seed=seed):
+                fast = cheapest_plan(improvements, current_total=current, target_total=target)
+                with mock.patch("layak.evaluations.optimizer._INT64_MAX", 0):
+                    slow = cheapest_plan(improvements, current_total=current, target_total=target)
+                self.assertEqual(picked(fast), picked(slow))
+                self.assertEqual(fast.total_effort, slow.total_effort)
