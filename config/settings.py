@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "layak.regions",
     "layak.accounts",
     "layak.evaluations",
+    "layak.cases",
 ]
 
 MIDDLEWARE = [
