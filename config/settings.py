@@ -162,8 +162,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Layak] "
-# Failed log-ins are counted by django-axes (one lockout rule, shown with its own page).
-ACCOUNT_RATE_LIMITS = {"login_failed": False}
+# Failed password log-ins are counted by django-axes (one lockout rule, shown with its own
+# page): the adapter skips allauth's own count of them. allauth applies the same "login_failed"
+# limit, keyed per person, to two-factor codes, so they cannot be guessed without end.
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/300s/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("LAYAK_MFA_ISSUER", "Layak")
 # Roles whose holders must use two-factor login: those who see case data (issue #2).
@@ -184,6 +186,13 @@ AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_CLIENT_IP_CALLABLE = "layak.core.net.client_ip"
 
+# Key of the audit trail's hash chain (HMAC-SHA-256; optional). Without it the chain is plain
+# SHA-256, which reveals edits made through Layak but not by someone who can rewrite the
+# database and recompute every hash. Comma-separated: the first key signs new entries, every
+# key verifies (rotation); entries record which key signed them, so older chains stay
+# verifiable. From LAYAK_AUDIT_KEY or LAYAK_AUDIT_KEY_FILE.
+LAYAK_AUDIT_KEYS = [key.strip() for key in env_secret("LAYAK_AUDIT_KEY").split(",") if key.strip()]
+
 # Idle timeout: the session expires this long after the last request.
 SESSION_COOKIE_AGE = env_int("LAYAK_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -200,6 +209,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # --- Security headers ------------------------------------------------------------------------
 # Number of trusted reverse proxies in front of gunicorn (0: clients connect directly).
 LAYAK_PROXY_COUNT = env_int("LAYAK_PROXY_COUNT", 0)
+# allauth's rate limits must key on the same client address as the lockout and the audit trail.
+ALLAUTH_TRUSTED_PROXY_COUNT = LAYAK_PROXY_COUNT
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if LAYAK_PROXY_COUNT else None
 SECURE_SSL_REDIRECT = env_bool("LAYAK_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("LAYAK_HSTS_SECONDS", 0)
@@ -271,6 +282,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LAYAK_HOME_REGION = env_str("LAYAK_HOME_REGION", "64.71")
 # Public address of this deployment, used in links inside e-mails.
 LAYAK_BASE_URL = env_str("LAYAK_BASE_URL", "http://127.0.0.1:8000")
+
+# Case management (issue #4).
+# Working days within which a new case's first follow-up is due.
+LAYAK_CASE_FOLLOWUP_DAYS = env_int("LAYAK_CASE_FOLLOWUP_DAYS", 3)
+# Hours a referral's receiver has to accept or decline before it escalates.
+LAYAK_REFERRAL_RESPONSE_HOURS = env_int("LAYAK_REFERRAL_RESPONSE_HOURS", 48)
+# Hours an emergency ("break-glass") access to a case lasts.
+LAYAK_BREAK_GLASS_HOURS = env_int("LAYAK_BREAK_GLASS_HOURS", 4)
+# Agency code (within the kab/kota) that receives public and PATBM reports.
+LAYAK_CASE_INTAKE_AGENCY = env_str("LAYAK_CASE_INTAKE_AGENCY", "uptd-ppa")
+# Count only cases with consent to statistics in every statistic.
+LAYAK_CASE_STATS_REQUIRE_CONSENT = env_bool("LAYAK_CASE_STATS_REQUIRE_CONSENT", False)
+# Cells below this are shown as "<N" whenever a count leaves the case team.
+LAYAK_SMALL_CELL = env_int("LAYAK_SMALL_CELL", 5)
+# Years after closure when `layak anonymise_closed_cases` removes identifying data.
+LAYAK_CASE_RETENTION_YEARS = env_int("LAYAK_CASE_RETENTION_YEARS", 10)
+# Public report form: submissions and status checks allowed per address per hour.
+LAYAK_PUBLIC_FORM_PER_HOUR = env_int("LAYAK_PUBLIC_FORM_PER_HOUR", 5)
+LAYAK_PUBLIC_STATUS_PER_HOUR = env_int("LAYAK_PUBLIC_STATUS_PER_HOUR", 20)
+# Key of the blind indexes used by the duplicate check; default: the last encryption key.
+LAYAK_INDEX_KEY = env_secret("LAYAK_INDEX_KEY")
 
 LOGGING = {
     "version": 1,

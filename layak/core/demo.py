@@ -32,10 +32,11 @@ Seeder = Callable[[DemoContext], None]
 
 def seeders() -> list[Seeder]:
     from layak.accounts.demo import seed_accounts
+    from layak.cases.demo import seed_cases
     from layak.evaluations.demo import seed_evaluations
     from layak.regions.demo import seed_regions
 
-    return [seed_regions, seed_accounts, seed_evaluations]
+    return [seed_regions, seed_accounts, seed_evaluations, seed_cases]
 
 
 FIRST_NAMES = [

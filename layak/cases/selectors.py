@@ -1,0 +1,284 @@
+"""Reads of the case module (issue #4): work lists, the access log, and statistics.
+
+Statistics leave the case team, so every count goes through :func:`suppress`: a cell below
+``LAYAK_SMALL_CELL`` (5) is shown as "<5", and when that alone would let a reader subtract it
+from the total, the next smallest cell is hidden too.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr, TruncMonth
+from django.utils import timezone
+
+from layak.cases.models import (
+    Case,
+    Consent,
+    Lookup,
+    LookupKind,
+    Purpose,
+    Referral,
+    ReferralStatus,
+    Report,
+    Sex,
+    Stage,
+    Victim,
+)
+from layak.cases.permissions import cases_on_team_of, referrals_inbox
+from layak.core.models import AuditEntry
+from layak.regions.models import Region
+
+KECAMATAN_CODE_LENGTH = 8  # "64.71.01"
+
+
+def small_cell() -> int:
+    return int(getattr(settings, "LAYAK_SMALL_CELL", 5))
+
+
+# -- work lists ----------------------------------------------------------------------------
+
+
+def my_cases(user: Any) -> QuerySet[Case]:
+    """Open cases on the person's team, most urgent first."""
+    return (
+        cases_on_team_of(user)
+        .exclude(stage=Stage.CLOSED)
+        .select_related("owner", "kelurahan", "risk")
+        .order_by("followup_due", "-opened_on", "-pk")
+    )
+
+
+def overdue_cases(user: Any, today: datetime.date | None = None) -> QuerySet[Case]:
+    today = today or timezone.localdate()
+    return my_cases(user).filter(followup_done_at__isnull=True, followup_due__lt=today)
+
+
+def due_today(user: Any, today: datetime.date | None = None) -> QuerySet[Case]:
+    today = today or timezone.localdate()
+    return my_cases(user).filter(followup_done_at__isnull=True, followup_due=today)
+
+
+def referrals_waiting(user: Any) -> QuerySet[Referral]:
+    return referrals_inbox(user).filter(status=ReferralStatus.PENDING).order_by("respond_by")
+
+
+def access_log(case: Case) -> QuerySet[AuditEntry]:
+    """Who opened, changed, exported or downloaded this case's file."""
+    return AuditEntry.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by(
+        "-seq"
+    )
+
+
+# -- statistics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    label: str
+    value: int | None  # None: suppressed
+
+    @property
+    def display(self) -> str:
+        return f"<{small_cell()}" if self.value is None else str(self.value)
+
+
+@dataclass(frozen=True)
+class Statistic:
+    unit: str
+    dimension: str
+    cells: list[Cell]
+    total: int | None
+
+    @property
+    def total_display(self) -> str:
+        return f"<{small_cell()}" if self.total is None else str(self.total)
+
+
+def suppress(counts: Mapping[str, int], total: int) -> tuple[dict[str, int | None], int | None]:
+    """Hide cells 1..threshold-1; hide one more when a lone hidden cell could be derived."""
+    limit = small_cell()
+    shown: dict[str, int | None] = {
+        k: (None if 0 < v < limit else v) for k, v in counts.items()
+    }
+    hidden = [k for k, v in shown.items() if v is None]
+    if len(hidden) == 1:
+        candidates = sorted(
+            (v, k) for k, v in counts.items() if shown[k] is not None and v > 0
+        )
+        if candidates:
+            shown[candidates[0][1]] = None
+    shown_total: int | None = None if 0 < total < limit else total
+    return shown, shown_total
+
+
+UNITS = ("victims", "cases", "reports")
+DIMENSIONS = ("form", "age_group", "sex", "kecamatan", "kelurahan", "month")
+REPORT_DIMENSIONS = ("kecamatan", "kelurahan", "month", "channel")
+
+
+def _consenting(cases: QuerySet[Case], on: datetime.date) -> QuerySet[Case]:
+    consent = Consent.objects.filter(
+        case=OuterRef("pk"), purpose=Purpose.STATISTICS, given_on__lte=on
+    ).exclude(withdrawn_on__lte=on)
+    return cases.filter(Exists(consent))
+
+
+def _base_cases(region_filter: Q, year: int) -> QuerySet[Case]:
+    cases = Case.objects.filter(region_filter, opened_on__year=year)
+    if getattr(settings, "LAYAK_CASE_STATS_REQUIRE_CONSENT", False):
+        cases = _consenting(cases, timezone.localdate())
+    return cases
+
+
+def _labels(kind: str) -> dict[str, str]:
+    return {str(p): str(lookup) for p, lookup in ((x.pk, x) for x in Lookup.objects.filter(kind=kind))}
+
+
+def _region_labels(codes: Iterable[str]) -> dict[str, str]:
+    return dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
+def case_statistics(
+    *, region_filter: Q, year: int, unit: str, dimension: str
+) -> Statistic:
+    """Counts of ``unit`` (victims, cases or reports) by ``dimension`` for one year.
+
+    ``region_filter`` applies to ``Case``/``Report`` rows (path ``region__code``). Forms of
+    violence are several per victim, so their cells add up to more than the total.
+    """
+    if unit not in UNITS:
+        raise ValueError(unit)
+    if unit == "reports":
+        return _report_statistics(region_filter, year, dimension)
+    if dimension not in DIMENSIONS:
+        raise ValueError(dimension)
+    cases = _base_cases(region_filter, year)
+    victims = Victim.objects.filter(case__in=cases.values("pk"))
+    counter = "pk" if unit == "victims" else "case_id"
+    raw: dict[str, int]
+    labels: dict[str, str]
+    if dimension in ("kecamatan", "kelurahan"):
+        length = KECAMATAN_CODE_LENGTH if dimension == "kecamatan" else 13
+        source = cases if unit == "cases" else victims
+        path = "region_code" if unit == "cases" else "case__region_code"
+        rows = (
+            source.filter(**{f"{path}__regex": r"^\d+\.\d+\.\d+"})
+            .annotate(k=Substr(path, 1, length))
+            .values("k")
+            .annotate(n=Count("pk", distinct=True))
+        )
+        raw = {r["k"]: r["n"] for r in rows if r["k"]}
+        labels = _region_labels(raw)
+    elif dimension == "month":
+        source = cases if unit == "cases" else victims
+        path = "opened_on" if unit == "cases" else "case__opened_on"
+        rows = source.annotate(k=TruncMonth(path)).values("k").annotate(n=Count("pk", distinct=True))
+        raw = {r["k"].strftime("%Y-%m"): r["n"] for r in rows if r["k"]}
+        labels = {k: k for k in raw}
+    else:
+        field = {"form": "forms", "age_group": "age_group", "sex": "sex"}[dimension]
+        rows = victims.values(field).annotate(n=Count(counter, distinct=True))
+        raw = {str(r[field]): r["n"] for r in rows if r[field] is not None}
+        if dimension == "sex":
+            labels = {str(k): str(v) for k, v in Sex.choices}
+        else:
+            kind = LookupKind.VIOLENCE_FORM if dimension == "form" else LookupKind.AGE_GROUP
+            labels = _labels(kind)
+    total = cases.count() if unit == "cases" else victims.count()
+    return _statistic(unit, dimension, raw, labels, total)
+
+
+def _statistic(
+    unit: str, dimension: str, raw: dict[str, int], labels: dict[str, str], total: int
+) -> Statistic:
+    shown, shown_total = suppress(raw, total)
+    order = sorted(raw, key=lambda k: (labels.get(k, k) if dimension not in ("month",) else k))
+    if dimension in ("form", "age_group"):
+        positions = {
+            str(pk): i for i, pk in enumerate(Lookup.objects.order_by("kind", "order").values_list("pk", flat=True))
+        }
+        order = sorted(raw, key=lambda k: positions.get(k, 0))
+    cells = [Cell(k, labels.get(k, k), shown[k]) for k in order]
+    return Statistic(unit, dimension, cells, shown_total)
+
+
+def _report_statistics(region_filter: Q, year: int, dimension: str) -> Statistic:
+    if dimension not in REPORT_DIMENSIONS:
+        raise ValueError(dimension)
+    reports = Report.objects.filter(region_filter, received_at__year=year)
+    if dimension == "channel":
+        rows = reports.values("channel").annotate(n=Count("pk"))
+        raw = {r["channel"]: r["n"] for r in rows}
+        from layak.cases.models import Channel
+
+        labels = {str(k): str(v) for k, v in Channel.choices}
+    elif dimension == "month":
+        rows = reports.annotate(k=TruncMonth("received_at")).values("k").annotate(n=Count("pk"))
+        raw = {r["k"].strftime("%Y-%m"): r["n"] for r in rows if r["k"]}
+        labels = {k: k for k in raw}
+    else:
+        length = KECAMATAN_CODE_LENGTH if dimension == "kecamatan" else 13
+        rows = (
+            reports.filter(kelurahan__isnull=False)
+            .annotate(k=Substr("kelurahan__code", 1, length))
+            .values("k")
+            .annotate(n=Count("pk"))
+        )
+        raw = {r["k"]: r["n"] for r in rows}
+        labels = _region_labels(raw)
+    return _statistic("reports", dimension, raw, labels, reports.count())
+
+
+def statistics_years(region_filter: Q) -> list[int]:
+    years = {d.year for d in Case.objects.filter(region_filter).dates("opened_on", "year")}
+    years.add(timezone.localdate().year)
+    return sorted(years, reverse=True)
+
+
+# -- SIMFONI-PPA export rows ----------------------------------------------------------------
+
+
+def simfoni_rows(cases: QuerySet[Case]) -> Iterable[dict[str, Any]]:
+    """One row per victim in SIMFONI-PPA categories, without names or other identifiers."""
+    victims = (
+        Victim.objects.filter(case__in=cases.values("pk"))
+        .select_related(
+            "case", "case__kelurahan", "case__risk", "age_group", "education", "occupation",
+            "disability",
+        )
+        .prefetch_related("forms", "case__perpetrators__relationship", "case__incidents__place",
+                          "case__services__kind")
+        .order_by("case__number", "pk")
+    )
+    for index, victim in enumerate(victims.iterator(chunk_size=500), start=1):
+        case = victim.case
+        incidents = list(case.incidents.all())
+        yield {
+            "case_number": case.number,
+            "victim_no": index,
+            "opened_on": case.opened_on.isoformat(),
+            "stage": case.get_stage_display(),
+            "kelurahan_code": case.kelurahan.code if case.kelurahan else "",
+            "kelurahan": case.kelurahan.name if case.kelurahan else "",
+            "sex": victim.sex,
+            "age": victim.age,
+            "age_group": victim.age_group.code if victim.age_group else "",
+            "education": victim.education.name if victim.education else "",
+            "occupation": victim.occupation.name if victim.occupation else "",
+            "disability": victim.disability.name if victim.disability else "",
+            "forms": "; ".join(f.name for f in victim.forms.all()),
+            "place": "; ".join(sorted({i.place.name for i in incidents if i.place})),
+            "perpetrator_relationship": "; ".join(
+                sorted({p.relationship.name for p in case.perpetrators.all() if p.relationship})
+            ),
+            "services": "; ".join(sorted({s.kind.name for s in case.services.all()})),
+            "child_marriage": "ya" if case.child_marriage else "tidak",
+            "online_harm": "ya" if case.online_harm else "tidak",
+        }
