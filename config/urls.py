@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("layak.accounts.urls")),
     path("regions/", include("layak.regions.urls")),
     path("evaluation/", include("layak.evaluations.urls")),
+    path("cases/", include("layak.cases.urls")),
+    path("lapor/", include("layak.cases.urls_public")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -25,7 +25,8 @@ from encrypted_fields.fields import EncryptedTextField
 
 @cache
 def _cipher() -> Fernet | MultiFernet:
-    return EncryptedTextField().f
+    cipher: Fernet | MultiFernet = EncryptedTextField().f
+    return cipher
 
 
 def encrypt_bytes(content: bytes) -> bytes:
@@ -65,7 +66,7 @@ def normalise_name(name: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """"Siti Aminah" -> "S*** A***": what lists show instead of a name."""
+    """ "Siti Aminah" -> "S*** A***": what lists show instead of a name."""
     parts = (name or "").split()
     if not parts:
         return "—"

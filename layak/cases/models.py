@@ -188,9 +188,10 @@ class CaseMember(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["case", "user"], name="case_member_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.user_id}"
 
 
 class Report(models.Model):
@@ -273,9 +274,7 @@ class Victim(models.Model):
     birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
     address = EncryptedTextField(_("address"), blank=True, default="")
     phone = EncryptedCharField(_("phone"), max_length=30, blank=True, default="")
-    guardian = EncryptedCharField(
-        _("parent or guardian"), max_length=150, blank=True, default=""
-    )
+    guardian = EncryptedCharField(_("parent or guardian"), max_length=150, blank=True, default="")
     # Blind indexes for the duplicate check (keyed hashes; never reversible to the value).
     nik_index = models.CharField(max_length=64, blank=True, db_index=True)
     birth_index = models.CharField(max_length=64, blank=True, db_index=True)
@@ -324,6 +323,9 @@ class Victim(models.Model):
         verbose_name = _("victim")
         verbose_name_plural = _("victims")
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:victim:{self.pk}"
+
     @property
     def is_child(self) -> bool:
         return self.age < 18
@@ -348,6 +350,9 @@ class Perpetrator(models.Model):
         ordering = ["pk"]
         verbose_name = _("perpetrator")
         verbose_name_plural = _("perpetrators")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:perpetrator:{self.pk}"
 
 
 class Incident(models.Model):
@@ -376,6 +381,9 @@ class Incident(models.Model):
         ordering = ["occurred_on", "pk"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:incident:{self.pk}"
 
 
 class Service(models.Model):
@@ -409,6 +417,9 @@ class Service(models.Model):
         verbose_name = _("service")
         verbose_name_plural = _("services")
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:service:{self.pk}"
+
 
 class Note(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
@@ -418,6 +429,9 @@ class Note(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:note:{self.pk}"
 
 
 def _attachment_path(instance: Attachment, filename: str) -> str:
@@ -444,6 +458,9 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:attachment:{self.pk}"
 
 
 class Purpose(models.TextChoices):
@@ -472,6 +489,9 @@ class Consent(models.Model):
         ordering = ["purpose", "-given_on"]
         verbose_name = _("consent")
         verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.purpose}"
 
 
 class ReferralScope(models.TextChoices):
@@ -539,6 +559,9 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:referral:{self.pk}"
+
 
 class BreakGlass(models.Model):
     """Time-limited access to a case outside one's scope, with a reason; reviewed later."""
@@ -557,6 +580,9 @@ class BreakGlass(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:break-glass:{self.pk}"
 
 
 class EventKind(models.TextChoices):
@@ -591,9 +617,15 @@ class CaseEvent(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
 
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.kind}"
+
 
 class PublicAttempt(models.Model):
     """Throttle record for the public form and status page (keyed hash of the address)."""
 
     key = models.CharField(max_length=64, db_index=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"attempt:{self.pk}"

@@ -26,14 +26,6 @@ from django.utils import timezone
 
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
-from layak.core.permissions import (
-    always,
-    get_object_for,
-    has_role,
-    is_superuser,
-    user_roles,
-    within_scope,
-)
 from layak.cases.models import (
     Attachment,
     BreakGlass,
@@ -43,6 +35,14 @@ from layak.cases.models import (
     ReferralScope,
     ReferralStatus,
     Report,
+)
+from layak.core.permissions import (
+    always,
+    get_object_for,
+    has_role,
+    is_superuser,
+    user_roles,
+    within_scope,
 )
 
 is_case_staff = has_role(Role.CASE_MANAGER, Role.CASE_WORKER)
@@ -90,9 +90,7 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
         scope=ReferralScope.CASE,
         status=ReferralStatus.ACCEPTED,
     )
-    glass = BreakGlass.objects.filter(
-        case=OuterRef("pk"), user=user, expires_at__gt=timezone.now()
-    )
+    glass = BreakGlass.objects.filter(case=OuterRef("pk"), user=user, expires_at__gt=timezone.now())
     return Case.objects.filter(_team_q(user) | Q(Exists(referred)) | Q(Exists(glass)))
 
 

@@ -104,14 +104,10 @@ class Statistic:
 def suppress(counts: Mapping[str, int], total: int) -> tuple[dict[str, int | None], int | None]:
     """Hide cells 1..threshold-1; hide one more when a lone hidden cell could be derived."""
     limit = small_cell()
-    shown: dict[str, int | None] = {
-        k: (None if 0 < v < limit else v) for k, v in counts.items()
-    }
+    shown: dict[str, int | None] = {k: (None if 0 < v < limit else v) for k, v in counts.items()}
     hidden = [k for k, v in shown.items() if v is None]
     if len(hidden) == 1:
-        candidates = sorted(
-            (v, k) for k, v in counts.items() if shown[k] is not None and v > 0
-        )
+        candidates = sorted((v, k) for k, v in counts.items() if shown[k] is not None and v > 0)
         if candidates:
             shown[candidates[0][1]] = None
     shown_total: int | None = None if 0 < total < limit else total
@@ -138,16 +134,16 @@ def _base_cases(region_filter: Q, year: int) -> QuerySet[Case]:
 
 
 def _labels(kind: str) -> dict[str, str]:
-    return {str(p): str(lookup) for p, lookup in ((x.pk, x) for x in Lookup.objects.filter(kind=kind))}
+    return {
+        str(p): str(lookup) for p, lookup in ((x.pk, x) for x in Lookup.objects.filter(kind=kind))
+    }
 
 
 def _region_labels(codes: Iterable[str]) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=list(codes)).values_list("code", "name"))
 
 
-def case_statistics(
-    *, region_filter: Q, year: int, unit: str, dimension: str
-) -> Statistic:
+def case_statistics(*, region_filter: Q, year: int, unit: str, dimension: str) -> Statistic:
     """Counts of ``unit`` (victims, cases or reports) by ``dimension`` for one year.
 
     ``region_filter`` applies to ``Case``/``Report`` rows (path ``region__code``). Forms of
@@ -179,7 +175,9 @@ def case_statistics(
     elif dimension == "month":
         source = cases if unit == "cases" else victims
         path = "opened_on" if unit == "cases" else "case__opened_on"
-        rows = source.annotate(k=TruncMonth(path)).values("k").annotate(n=Count("pk", distinct=True))
+        rows = (
+            source.annotate(k=TruncMonth(path)).values("k").annotate(n=Count("pk", distinct=True))
+        )
         raw = {r["k"].strftime("%Y-%m"): r["n"] for r in rows if r["k"]}
         labels = {k: k for k in raw}
     else:
@@ -199,10 +197,13 @@ def _statistic(
     unit: str, dimension: str, raw: dict[str, int], labels: dict[str, str], total: int
 ) -> Statistic:
     shown, shown_total = suppress(raw, total)
-    order = sorted(raw, key=lambda k: (labels.get(k, k) if dimension not in ("month",) else k))
+    order = sorted(raw, key=lambda k: labels.get(k, k) if dimension not in ("month",) else k)
     if dimension in ("form", "age_group"):
         positions = {
-            str(pk): i for i, pk in enumerate(Lookup.objects.order_by("kind", "order").values_list("pk", flat=True))
+            str(pk): i
+            for i, pk in enumerate(
+                Lookup.objects.order_by("kind", "order").values_list("pk", flat=True)
+            )
         }
         order = sorted(raw, key=lambda k: positions.get(k, 0))
     cells = [Cell(k, labels.get(k, k), shown[k]) for k in order]
@@ -250,11 +251,20 @@ def simfoni_rows(cases: QuerySet[Case]) -> Iterable[dict[str, Any]]:
     victims = (
         Victim.objects.filter(case__in=cases.values("pk"))
         .select_related(
-            "case", "case__kelurahan", "case__risk", "age_group", "education", "occupation",
+            "case",
+            "case__kelurahan",
+            "case__risk",
+            "age_group",
+            "education",
+            "occupation",
             "disability",
         )
-        .prefetch_related("forms", "case__perpetrators__relationship", "case__incidents__place",
-                          "case__services__kind")
+        .prefetch_related(
+            "forms",
+            "case__perpetrators__relationship",
+            "case__incidents__place",
+            "case__services__kind",
+        )
         .order_by("case__number", "pk")
     )
     for index, victim in enumerate(victims.iterator(chunk_size=500), start=1):

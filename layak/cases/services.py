@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from encrypted_fields.fields import EncryptedTextField
 
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
@@ -237,7 +238,7 @@ def report_submit_public(*, city: Region, data: ReportData) -> Report:
 
 
 @transaction.atomic
-def report_record(*, actor: User, data: ReportData) -> Report:
+def report_record(*, actor: Any, data: ReportData) -> Report:
     """A report received by case staff (walk-in, hotline, WhatsApp, SAPA 129, ...)."""
     if actor.agency is None:
         raise PermissionDenied
@@ -245,7 +246,7 @@ def report_record(*, actor: User, data: ReportData) -> Report:
 
 
 @transaction.atomic
-def report_from_activist(*, actor: User, data: ReportData) -> Report:
+def report_from_activist(*, actor: Any, data: ReportData) -> Report:
     """An early-detection report by a PATBM activist, into the city's intake."""
     agency = actor.agency
     city = agency.region if agency is not None else None
@@ -277,7 +278,7 @@ def _locked_report(report: Report) -> Report:
 
 
 @transaction.atomic
-def report_dismiss(*, actor: User, report: Report) -> Report:
+def report_dismiss(*, actor: Any, report: Report) -> Report:
     report = _locked_report(report)
     report.status = ReportStatus.DISMISSED
     report.save(update_fields=["status"])
@@ -286,7 +287,7 @@ def report_dismiss(*, actor: User, report: Report) -> Report:
 
 
 @transaction.atomic
-def report_merge(*, actor: User, report: Report, case: Case) -> Case:
+def report_merge(*, actor: Any, report: Report, case: Case) -> Case:
     report = _locked_report(report)
     report.status = ReportStatus.MERGED
     report.case = case
@@ -310,7 +311,7 @@ class CaseData:
 
 @transaction.atomic
 def case_open(
-    *, actor: User, data: CaseData, report: Report | None = None, owner: User | None = None
+    *, actor: Any, data: CaseData, report: Report | None = None, owner: User | None = None
 ) -> Case:
     """Open a case (from a report, or directly); the first follow-up falls due after
     ``LAYAK_CASE_FOLLOWUP_DAYS`` working days."""
@@ -353,7 +354,7 @@ def case_open(
 
 
 @transaction.atomic
-def case_update(*, actor: User, case: Case, version: int, data: CaseData) -> Case:
+def case_update(*, actor: Any, case: Case, version: int, data: CaseData) -> Case:
     """Save the case's own fields if nobody saved since ``version``; else ConflictError."""
     _check_kelurahan(case.region, data.kelurahan)
     changed = Case.objects.filter(pk=case.pk, version=version, anonymised_at__isnull=True).update(
@@ -362,7 +363,7 @@ def case_update(*, actor: User, case: Case, version: int, data: CaseData) -> Cas
         risk=data.risk,
         child_marriage=data.child_marriage,
         online_harm=data.online_harm,
-        summary=Case._meta.get_field("summary").get_prep_value(data.summary),
+        summary=_SUMMARY.get_prep_value(data.summary),
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
@@ -373,12 +374,15 @@ def case_update(*, actor: User, case: Case, version: int, data: CaseData) -> Cas
     return case
 
 
+_SUMMARY = EncryptedTextField()
+
+
 def _bump(case: Case) -> None:
     Case.objects.filter(pk=case.pk).update(version=F("version") + 1, updated_at=timezone.now())
 
 
 @transaction.atomic
-def stage_set(*, actor: User, case: Case, stage: str, note: str = "") -> Case:
+def stage_set(*, actor: Any, case: Case, stage: str, note: str = "") -> Case:
     """Move the case to ``stage``; closing records the date, reopening clears it."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     if stage not in Stage.values:
@@ -413,7 +417,7 @@ def stage_set(*, actor: User, case: Case, stage: str, note: str = "") -> Case:
 
 
 @transaction.atomic
-def followup_record(*, actor: User, case: Case) -> Case:
+def followup_record(*, actor: Any, case: Case) -> Case:
     """Mark the first follow-up (contact, home visit, assessment start) as done."""
     if case.followup_done_at is None:
         Case.objects.filter(pk=case.pk).update(followup_done_at=timezone.now())
@@ -432,7 +436,7 @@ def _same_agency_staff(case: Case, user: User) -> None:
 
 
 @transaction.atomic
-def member_add(*, actor: User, case: Case, user: User) -> None:
+def member_add(*, actor: Any, case: Case, user: User) -> None:
     _same_agency_staff(case, user)
     if user.pk == case.owner_id:
         return
@@ -444,7 +448,7 @@ def member_add(*, actor: User, case: Case, user: User) -> None:
 
 
 @transaction.atomic
-def member_remove(*, actor: User, case: Case, user: User) -> None:
+def member_remove(*, actor: Any, case: Case, user: User) -> None:
     deleted, _rows = CaseMember.objects.filter(case=case, user=user).delete()
     if deleted:
         _bump(case)
@@ -453,7 +457,7 @@ def member_remove(*, actor: User, case: Case, user: User) -> None:
 
 
 @transaction.atomic
-def owner_set(*, actor: User, case: Case, user: User) -> None:
+def owner_set(*, actor: Any, case: Case, user: User) -> None:
     """Hand the case to another case worker; the previous owner stays on the team."""
     _same_agency_staff(case, user)
     previous = case.owner
@@ -525,7 +529,7 @@ def _victim_values(data: VictimData) -> dict[str, Any]:
 
 
 @transaction.atomic
-def victim_add(*, actor: User, case: Case, data: VictimData) -> Victim:
+def victim_add(*, actor: Any, case: Case, data: VictimData) -> Victim:
     victim = Victim.objects.create(case=case, **_victim_values(data))
     victim.forms.set(data.forms)
     _bump(case)
@@ -534,7 +538,7 @@ def victim_add(*, actor: User, case: Case, data: VictimData) -> Victim:
 
 
 @transaction.atomic
-def victim_update(*, actor: User, victim: Victim, data: VictimData) -> Victim:
+def victim_update(*, actor: Any, victim: Victim, data: VictimData) -> Victim:
     for name, value in _victim_values(data).items():
         setattr(victim, name, value)
     victim.save()
@@ -547,7 +551,7 @@ def victim_update(*, actor: User, victim: Victim, data: VictimData) -> Victim:
 @transaction.atomic
 def perpetrator_add(
     *,
-    actor: User,
+    actor: Any,
     case: Case,
     name: str = "",
     sex: str = "",
@@ -568,7 +572,7 @@ def perpetrator_add(
 @transaction.atomic
 def incident_add(
     *,
-    actor: User,
+    actor: Any,
     case: Case,
     occurred_on: datetime.date | None,
     place: Lookup | None,
@@ -594,7 +598,7 @@ def incident_add(
 @transaction.atomic
 def service_add(
     *,
-    actor: User,
+    actor: Any,
     case: Case,
     kind: Lookup,
     provider: Agency | None,
@@ -621,7 +625,7 @@ def service_add(
 
 
 @transaction.atomic
-def note_add(*, actor: User, case: Case, text: str) -> Note:
+def note_add(*, actor: Any, case: Case, text: str) -> Note:
     if not text.strip():
         raise ValidationError({"text": _("Write the note first.")})
     note = Note.objects.create(case=case, author=actor, text=text.strip())
@@ -631,7 +635,7 @@ def note_add(*, actor: User, case: Case, text: str) -> Note:
 
 
 @transaction.atomic
-def attachment_add(*, actor: User, case: Case, upload: Any, name: str) -> Attachment:
+def attachment_add(*, actor: Any, case: Case, upload: Any, name: str) -> Attachment:
     """Check the file by content, then store it encrypted with its checksum."""
     checked = check_upload(upload, name=name)
     upload.seek(0)
@@ -652,7 +656,7 @@ def attachment_add(*, actor: User, case: Case, upload: Any, name: str) -> Attach
     return attachment
 
 
-def attachment_read(*, actor: User, attachment: Attachment) -> bytes:
+def attachment_read(*, actor: Any, attachment: Attachment) -> bytes:
     """The decrypted content; the download is audited."""
     with attachment.file.open("rb") as handle:
         content = crypto.decrypt_bytes(handle.read())
@@ -661,7 +665,7 @@ def attachment_read(*, actor: User, attachment: Attachment) -> bytes:
     return content
 
 
-def case_viewed(*, actor: User, case: Case, fields: Iterable[str] = ("file",)) -> None:
+def case_viewed(*, actor: Any, case: Case, fields: Iterable[str] = ("file",)) -> None:
     """Write "who opened this child's file" to the audit trail."""
     with transaction.atomic():
         _audit(actor, AuditAction.VIEW, case, fields, case)
@@ -681,7 +685,7 @@ def has_consent(case: Case, purpose: str, on: datetime.date | None = None) -> bo
 
 @transaction.atomic
 def consent_record(
-    *, actor: User, case: Case, purpose: str, given_by: str, given_on: datetime.date
+    *, actor: Any, case: Case, purpose: str, given_by: str, given_on: datetime.date
 ) -> Consent:
     if purpose not in Purpose.values or given_by not in ConsentGiver.values:
         raise ValidationError(_("Choose a purpose and who gave consent."))
@@ -696,7 +700,7 @@ def consent_record(
 
 
 @transaction.atomic
-def consent_withdraw(*, actor: User, consent: Consent, on: datetime.date) -> Consent:
+def consent_withdraw(*, actor: Any, consent: Consent, on: datetime.date) -> Consent:
     if consent.withdrawn_on is not None:
         raise ValidationError(_("This consent was already withdrawn."))
     if on < consent.given_on:
@@ -720,7 +724,7 @@ def _needed_consents(scope: str) -> list[str]:
 @transaction.atomic
 def referral_create(
     *,
-    actor: User,
+    actor: Any,
     case: Case,
     scope: str,
     to_agency: Agency,
@@ -776,7 +780,7 @@ def referral_create(
 
 
 def _referral_transition(
-    referral: Referral, actor: User, status: str, allowed_from: Iterable[str], reason: str = ""
+    referral: Referral, actor: Any, status: str, allowed_from: Iterable[str], reason: str = ""
 ) -> Referral:
     changed = Referral.objects.filter(pk=referral.pk, status__in=list(allowed_from)).update(
         status=status, responded_at=timezone.now(), responded_by=actor, reason=reason.strip()
@@ -790,12 +794,12 @@ def _referral_transition(
 
 
 @transaction.atomic
-def referral_accept(*, actor: User, referral: Referral) -> Referral:
+def referral_accept(*, actor: Any, referral: Referral) -> Referral:
     return _referral_transition(referral, actor, ReferralStatus.ACCEPTED, [ReferralStatus.PENDING])
 
 
 @transaction.atomic
-def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referral:
+def referral_decline(*, actor: Any, referral: Referral, reason: str) -> Referral:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the referral is declined.")})
     return _referral_transition(
@@ -804,14 +808,14 @@ def referral_decline(*, actor: User, referral: Referral, reason: str) -> Referra
 
 
 @transaction.atomic
-def referral_done(*, actor: User, referral: Referral, note: str = "") -> Referral:
+def referral_done(*, actor: Any, referral: Referral, note: str = "") -> Referral:
     return _referral_transition(
         referral, actor, ReferralStatus.DONE, [ReferralStatus.ACCEPTED], note
     )
 
 
 @transaction.atomic
-def referral_revoke(*, actor: User, referral: Referral, reason: str = "") -> Referral:
+def referral_revoke(*, actor: Any, referral: Referral, reason: str = "") -> Referral:
     return _referral_transition(referral, actor, ReferralStatus.REVOKED, ACTIVE_REFERRAL, reason)
 
 
@@ -819,7 +823,7 @@ def referral_revoke(*, actor: User, referral: Referral, reason: str = "") -> Ref
 
 
 @transaction.atomic
-def break_glass_open(*, actor: User, case: Case, reason: str) -> BreakGlass:
+def break_glass_open(*, actor: Any, case: Case, reason: str) -> BreakGlass:
     """Open a case outside one's scope for ``LAYAK_BREAK_GLASS_HOURS`` with a reason; the
     supervising case managers are told by e-mail and the access is listed for review."""
     from layak.cases.permissions import expires_after_break_glass
@@ -841,7 +845,7 @@ def break_glass_open(*, actor: User, case: Case, reason: str) -> BreakGlass:
 
 
 @transaction.atomic
-def break_glass_review(*, actor: User, grant: BreakGlass) -> BreakGlass:
+def break_glass_review(*, actor: Any, grant: BreakGlass) -> BreakGlass:
     if grant.reviewed_at is None:
         grant.reviewed_at = timezone.now()
         grant.reviewed_by = actor

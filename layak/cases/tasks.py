@@ -33,9 +33,8 @@ def supervisors_of(case: Case) -> list[User]:
     return [
         m
         for m in managers
-        if m.scope_code is None or Case.objects.filter(
-            within_scope(m.scope_code, "region_code"), pk=case.pk
-        ).exists()
+        if m.scope_code is None
+        or Case.objects.filter(within_scope(m.scope_code, "region_code"), pk=case.pk).exists()
     ]
 
 
@@ -97,12 +96,15 @@ def check_deadlines() -> tuple[int, int]:
                 case=referral.case, kind=EventKind.REFERRAL, detail=f"escalated #{referral.pk}"
             )
         for case in cases:
-            CaseEvent.objects.create(case=case, kind=EventKind.OVERDUE, detail=str(case.followup_due))
+            CaseEvent.objects.create(
+                case=case, kind=EventKind.OVERDUE, detail=str(case.followup_due)
+            )
     with translation.override(settings.LANGUAGE_CODE):
         for referral in referrals:
             _mail(
                 supervisors_of(referral.case),
-                _("[Layak] Referral of case %(number)s not answered") % {"number": referral.case.number},
+                _("[Layak] Referral of case %(number)s not answered")
+                % {"number": referral.case.number},
                 _("%(agency)s has not answered the referral of case %(number)s in time: %(link)s")
                 % {
                     "agency": referral.to_agency.name,
@@ -115,6 +117,10 @@ def check_deadlines() -> tuple[int, int]:
                 supervisors_of(case),
                 _("[Layak] First follow-up of case %(number)s overdue") % {"number": case.number},
                 _("The first follow-up of case %(number)s was due on %(date)s: %(link)s")
-                % {"number": case.number, "date": case.followup_due.isoformat(), "link": _link(case)},
+                % {
+                    "number": case.number,
+                    "date": case.followup_due.isoformat(),
+                    "link": _link(case),
+                },
             )
     return len(referrals), len(cases)

@@ -1,0 +1,41 @@
+from django.urls import path
+
+from layak.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("reports/new/", views.report_new, name="report_new"),
+    path("reports/<int:pk>/", views.report_detail, name="report"),
+    path("reports/<int:pk>/open/", views.report_open_case, name="report_open"),
+    path("reports/<int:pk>/merge/", views.report_merge, name="report_merge"),
+    path("reports/<int:pk>/dismiss/", views.report_dismiss, name="report_dismiss"),
+    path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/edit/", views.case_edit, name="case_edit"),
+    path("<int:pk>/stage/", views.stage_set, name="stage"),
+    path("<int:pk>/follow-up/", views.followup, name="followup"),
+    path("<int:pk>/team/", views.team, name="team"),
+    path("<int:pk>/victims/new/", views.victim_form, name="victim_add"),
+    path("<int:pk>/victims/<int:victim_pk>/", views.victim_form, name="victim_edit"),
+    path("<int:pk>/perpetrators/new/", views.perpetrator_add, name="perpetrator_add"),
+    path("<int:pk>/incidents/new/", views.incident_add, name="incident_add"),
+    path("<int:pk>/services/new/", views.service_add, name="service_add"),
+    path("<int:pk>/notes/new/", views.note_add, name="note_add"),
+    path("<int:pk>/attachments/new/", views.attachment_add, name="attachment_add"),
+    path("<int:pk>/consents/new/", views.consent_add, name="consent_add"),
+    path("<int:pk>/refer/", views.referral_new, name="referral_new"),
+    path("<int:pk>/access/", views.access, name="access_log"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("referrals/", views.referral_inbox, name="referrals"),
+    path("referrals/<int:pk>/", views.referral_detail, name="referral"),
+    path("referrals/<int:pk>/<str:verb>/", views.referral_act, name="referral_act"),
+    path("emergency/", views.break_glass, name="break_glass"),
+    path("emergency/<int:pk>/review/", views.break_glass_review, name="break_glass_review"),
+    path("statistics/", views.statistics, name="statistics"),
+    path("export/simfoni.<str:fmt>", views.simfoni_export, name="export"),
+    path("categories/", views.lookup_list, name="lookups"),
+    path("categories/new/", views.lookup_edit, name="lookup_new"),
+    path("categories/<int:pk>/", views.lookup_edit, name="lookup_edit"),
+]
