@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
+from layak.cases.api import router as cases_router
 from layak.evaluations.api import router as evaluations_router
 from layak.regions.api import router as regions_router
 
@@ -17,3 +18,4 @@ api = NinjaAPI(
 )
 api.add_router("/regions/", regions_router)
 api.add_router("/evaluation/", evaluations_router)
+api.add_router("/cases/", cases_router)

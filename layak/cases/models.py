@@ -149,12 +149,12 @@ class Case(models.Model):
     )
     child_marriage = models.BooleanField(_("child marriage"), default=False)
     online_harm = models.BooleanField(_("online harm"), default=False)
-    summary = EncryptedTextField(_("summary"), blank=True, default="")
+    summary = EncryptedTextField(_("summary"), blank=True, null=True, default="")
     opened_on = models.DateField(_("opened on"), db_index=True)
     followup_due = models.DateField(_("first follow-up due"))
     followup_done_at = models.DateTimeField(_("first follow-up done"), null=True, blank=True)
     closed_on = models.DateField(_("closed on"), null=True, blank=True, db_index=True)
-    closure_note = EncryptedTextField(_("closure note"), blank=True, default="")
+    closure_note = EncryptedTextField(_("closure note"), blank=True, null=True, default="")
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -222,14 +222,18 @@ class Report(models.Model):
         verbose_name=_("received by"),
     )
     anonymous = models.BooleanField(_("reporter withholds identity"), default=False)
-    reporter_name = EncryptedCharField(_("reporter's name"), max_length=150, blank=True, default="")
+    reporter_name = EncryptedCharField(
+        _("reporter's name"), max_length=150, blank=True, null=True, default=""
+    )
     reporter_contact = EncryptedCharField(
-        _("reporter's phone or e-mail"), max_length=150, blank=True, default=""
+        _("reporter's phone or e-mail"), max_length=150, blank=True, null=True, default=""
     )
     reporter_relation = models.CharField(
         _("reporter's relation to the child"), max_length=60, blank=True
     )
-    child_name = EncryptedCharField(_("child's name"), max_length=150, blank=True, default="")
+    child_name = EncryptedCharField(
+        _("child's name"), max_length=150, blank=True, null=True, default=""
+    )
     child_age = models.PositiveSmallIntegerField(_("child's age (years)"), null=True, blank=True)
     child_sex = models.CharField(_("child's sex"), max_length=1, choices=Sex.choices, blank=True)
     kelurahan = models.ForeignKey(
@@ -240,7 +244,7 @@ class Report(models.Model):
         related_name="+",
         verbose_name=_("kelurahan"),
     )
-    description = EncryptedTextField(_("what happened"), blank=True, default="")
+    description = EncryptedTextField(_("what happened"), blank=True, null=True, default="")
     case = models.ForeignKey(
         Case,
         on_delete=models.SET_NULL,
@@ -269,12 +273,14 @@ class Report(models.Model):
 
 class Victim(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="victims")
-    name = EncryptedCharField(_("name"), max_length=150, blank=True, default="")
-    nik = EncryptedCharField(_("NIK"), max_length=20, blank=True, default="")
+    name = EncryptedCharField(_("name"), max_length=150, blank=True, null=True, default="")
+    nik = EncryptedCharField(_("NIK"), max_length=20, blank=True, null=True, default="")
     birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
-    address = EncryptedTextField(_("address"), blank=True, default="")
-    phone = EncryptedCharField(_("phone"), max_length=30, blank=True, default="")
-    guardian = EncryptedCharField(_("parent or guardian"), max_length=150, blank=True, default="")
+    address = EncryptedTextField(_("address"), blank=True, null=True, default="")
+    phone = EncryptedCharField(_("phone"), max_length=30, blank=True, null=True, default="")
+    guardian = EncryptedCharField(
+        _("parent or guardian"), max_length=150, blank=True, null=True, default=""
+    )
     # Blind indexes for the duplicate check (keyed hashes; never reversible to the value).
     nik_index = models.CharField(max_length=64, blank=True, db_index=True)
     birth_index = models.CharField(max_length=64, blank=True, db_index=True)
@@ -333,7 +339,7 @@ class Victim(models.Model):
 
 class Perpetrator(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="perpetrators")
-    name = EncryptedCharField(_("name"), max_length=150, blank=True, default="")
+    name = EncryptedCharField(_("name"), max_length=150, blank=True, null=True, default="")
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
     age = models.PositiveSmallIntegerField(_("age (years)"), null=True, blank=True)
     relationship = models.ForeignKey(
@@ -375,7 +381,7 @@ class Incident(models.Model):
         related_name="+",
         verbose_name=_("kelurahan"),
     )
-    description = EncryptedTextField(_("what happened"), blank=True, default="")
+    description = EncryptedTextField(_("what happened"), blank=True, null=True, default="")
 
     class Meta:
         ordering = ["occurred_on", "pk"]
@@ -407,7 +413,7 @@ class Service(models.Model):
     )
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("until"), null=True, blank=True)
-    note = EncryptedTextField(_("note"), blank=True, default="")
+    note = EncryptedTextField(_("note"), blank=True, null=True, default="")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -536,7 +542,9 @@ class Referral(models.Model):
     from_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_out"
     )
-    message = EncryptedTextField(_("what the receiver needs to know"), blank=True, default="")
+    message = EncryptedTextField(
+        _("what the receiver needs to know"), blank=True, null=True, default=""
+    )
     status = models.CharField(
         _("status"),
         max_length=20,

@@ -23,6 +23,7 @@ def _entries() -> list[MenuEntry]:
     # Imported here: the permission modules import models, which must not load at import time
     # of the settings' context processor path.
     from layak.accounts import permissions as accounts
+    from layak.cases import permissions as cases
     from layak.core import permissions_audit as audit
     from layak.evaluations import permissions as evaluations
     from layak.regions import permissions as regions
@@ -32,10 +33,15 @@ def _entries() -> list[MenuEntry]:
         MenuEntry(
             "evaluations", _("KLA evaluation"), "evaluations:cycles", evaluations.can_use_evaluation
         ),
+        MenuEntry("cases", _("Cases"), "cases:home", cases.can_use_cases),
+        MenuEntry(
+            "case_statistics", _("Case statistics"), "cases:statistics", cases.can_view_statistics
+        ),
         MenuEntry("regions", _("Regions"), "regions:list", regions.can_view_regions),
         MenuEntry("agencies", _("Agencies"), "accounts:agency_list", accounts.can_view_agencies),
         MenuEntry("people", _("People"), "accounts:person_list", accounts.can_list_people),
         MenuEntry("audit", _("Audit trail"), "core:audit_list", audit.can_view_audit),
+        MenuEntry("case_lookups", _("Case categories"), "cases:lookups", cases.can_manage_lookups),
     ]
 
 

@@ -1,0 +1,169 @@
+"""Case API under /api/v1/cases/ (issue #4): the same permission functions, selectors and
+audit as the pages. Lists carry masked names only; opening one case is audited."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+
+from layak.cases import crypto, services
+from layak.cases.models import Case, Victim
+from layak.cases.permissions import (
+    can_use_cases,
+    get_case_for,
+    referrals_inbox,
+    statistics_region_filter,
+)
+from layak.cases.selectors import DIMENSIONS, REPORT_DIMENSIONS, UNITS, case_statistics, my_cases
+
+router = Router(tags=["cases"])
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class CaseRowOut(Schema):
+    id: int
+    number: str
+    stage: str
+    opened_on: datetime.date
+    followup_due: datetime.date
+    followup_done: bool
+    kelurahan_code: str | None
+    victims: list[str]  # masked names
+
+
+class VictimOut(Schema):
+    id: int
+    name: str
+    sex: str
+    age: int
+    forms: list[str]
+
+
+class CaseOut(CaseRowOut):
+    agency: str
+    owner: str
+    risk: str | None
+    child_marriage: bool
+    online_harm: bool
+    summary: str
+    victims_detail: list[VictimOut]
+
+
+class ReferralOut(Schema):
+    id: int
+    case_number: str
+    scope: str
+    status: str
+    to_agency: str
+    respond_by: datetime.datetime
+
+
+class CellOut(Schema):
+    key: str
+    label: str
+    value: str  # a number, or "<5" when suppressed
+
+
+class StatisticOut(Schema):
+    year: int
+    unit: str
+    dimension: str
+    cells: list[CellOut]
+    total: str
+
+
+def _row(case: Case, masked: list[str]) -> CaseRowOut:
+    return CaseRowOut(
+        id=case.pk,
+        number=case.number,
+        stage=case.stage,
+        opened_on=case.opened_on,
+        followup_due=case.followup_due,
+        followup_done=case.followup_done_at is not None,
+        kelurahan_code=case.kelurahan.code if case.kelurahan else None,
+        victims=masked,
+    )
+
+
+@router.get("/", response={200: list[CaseRowOut], 401: ErrorOut, 403: ErrorOut})
+def case_list(request: HttpRequest, offset: int = 0, limit: int = 50) -> list[CaseRowOut]:
+    if not can_use_cases(request.user):
+        raise PermissionDenied
+    limit = max(1, min(limit, 200))
+    cases = list(my_cases(request.user)[max(offset, 0) : max(offset, 0) + limit])
+    names: dict[int, list[str]] = {}
+    for victim in (
+        Victim.objects.filter(case__in=[c.pk for c in cases]).only("name", "case_id").order_by("pk")
+    ):
+        names.setdefault(victim.case_id, []).append(crypto.mask_name(victim.name))
+    return [_row(c, names.get(c.pk, [])) for c in cases]
+
+
+@router.get("/referrals/", response={200: list[ReferralOut], 401: ErrorOut, 403: ErrorOut})
+def referral_list(request: HttpRequest) -> list[ReferralOut]:
+    if not can_use_cases(request.user):
+        raise PermissionDenied
+    return [
+        ReferralOut(
+            id=r.pk,
+            case_number=r.case.number,
+            scope=r.scope,
+            status=r.status,
+            to_agency=str(r.to_agency),
+            respond_by=r.respond_by,
+        )
+        for r in referrals_inbox(request.user)[:200]
+    ]
+
+
+@router.get(
+    "/statistics/", response={200: StatisticOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut}
+)
+def statistics(
+    request: HttpRequest, year: int | None = None, unit: str = "victims", dimension: str = "form"
+) -> tuple[int, ErrorOut] | StatisticOut:
+    region_filter = statistics_region_filter(request.user, "region__code")
+    if region_filter is None:
+        raise PermissionDenied
+    allowed = REPORT_DIMENSIONS if unit == "reports" else DIMENSIONS
+    if unit not in UNITS or dimension not in allowed:
+        return 400, ErrorOut(detail="Unknown unit or dimension.")
+    year = year or timezone.localdate().year
+    table = case_statistics(region_filter=region_filter, year=year, unit=unit, dimension=dimension)
+    return StatisticOut(
+        year=year,
+        unit=unit,
+        dimension=dimension,
+        cells=[CellOut(key=c.key, label=c.label, value=c.display) for c in table.cells],
+        total=table.total_display,
+    )
+
+
+@router.get("/{case_id}/", response={200: CaseOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def case_detail(request: HttpRequest, case_id: int) -> CaseOut:
+    case = get_case_for(request.user, case_id, action="view")
+    services.case_viewed(actor=request.user, case=case)
+    victims = list(case.victims.prefetch_related("forms"))
+    row = _row(case, [crypto.mask_name(v.name) for v in victims])
+    return CaseOut(
+        **row.dict(),
+        agency=str(case.agency),
+        owner=case.owner.display_name,
+        risk=case.risk.code if case.risk else None,
+        child_marriage=case.child_marriage,
+        online_harm=case.online_harm,
+        summary=case.summary,
+        victims_detail=[
+            VictimOut(
+                id=v.pk, name=v.name, sex=v.sex, age=v.age, forms=[f.code for f in v.forms.all()]
+            )
+            for v in victims
+        ],
+    )
