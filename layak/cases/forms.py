@@ -305,8 +305,14 @@ class ReferralForm(forms.Form):
         to_agency: Any = self.fields["to_agency"]
         to_agency.queryset = agencies
         to_user: Any = self.fields["to_user"]
-        to_user.queryset = User.objects.filter(agency__in=agencies, is_active=True).order_by(
-            "full_name"
+        to_user.queryset = (
+            User.objects.filter(
+                agency__in=agencies,
+                is_active=True,
+                role_assignments__role__in=["case_manager", "case_worker", "counsellor"],
+            )
+            .distinct()
+            .order_by("full_name")
         )
         kind: Any = self.fields["service_kind"]
         kind.queryset = lookups(LookupKind.SERVICE_TYPE)

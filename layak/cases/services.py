@@ -133,7 +133,10 @@ def _new_tracking_code() -> str:
 
 
 def _next_case_number(agency: Agency, year: int) -> str:
-    prefix = f"{(agency.code or 'case').upper()[:12]}-{year}-"
+    # Agencies of different kab/kota share codes ("uptd-ppa"): the region code keeps the
+    # number unique across one database serving many cities.
+    region = agency.region.code.replace(".", "") if agency.region else "00"
+    prefix = f"{region}-{(agency.code or 'case').upper()[:12]}-{year}-"
     last = (
         Case.objects.filter(number__startswith=prefix)
         .order_by("-number")
@@ -744,6 +747,12 @@ def referral_create(
         raise ValidationError({"to_agency": _("Refer only to agencies of this kab/kota.")})
     if to_user is not None and to_user.agency_id != to_agency.pk:
         raise ValidationError({"to_user": _("This person does not work in that agency.")})
+    if to_user is not None and not set(to_user.role_assignments.values_list("role", flat=True)) & {
+        Role.CASE_MANAGER,
+        Role.CASE_WORKER,
+        Role.COUNSELLOR,
+    }:
+        raise ValidationError({"to_user": _("This person cannot receive referrals.")})
     if scope == ReferralScope.SERVICE and service_kind is None:
         raise ValidationError({"service_kind": _("Say which service is requested.")})
     _check_lookup(service_kind, LookupKind.SERVICE_TYPE, "service_kind")
