@@ -403,7 +403,9 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "members": case.members.select_related("user"),
         "events": case.events.select_related("actor")[:100],
         "reports": case.reports.all(),
-        "glass": case.break_glass.filter(user_id=user.pk, expires_at__gt=timezone.now()).first(),
+        "glass": case.break_glass.filter(
+            user_id=getattr(user, "pk", 0), expires_at__gt=timezone.now()
+        ).first(),
         "case_form": CaseForm(
             initial={
                 "kelurahan": case.kelurahan_id,

@@ -22,7 +22,7 @@ from layak.accounts.models import AgencyKind, User
 from layak.accounts.roles import Role
 from layak.accounts.tests.factories import enable_totp, make_agency, make_person
 from layak.cases import services
-from layak.cases.models import BreakGlass, Case, ReferralScope
+from layak.cases.models import Attachment, BreakGlass, Case, Referral, ReferralScope
 from layak.cases.tests.factories import (
     VICTIM_NAME,
     VICTIM_NIK,
@@ -98,6 +98,11 @@ class CasePermissionMatrixTests(TestCase):
     world: CaseWorld
     people: dict[str, User]
     case: Case
+    attachment: Attachment
+    referral: Referral
+    service_referral: Referral
+    consent_pk: int
+    victim_pk: int
 
     @classmethod
     def setUpTestData(cls) -> None:
@@ -189,7 +194,7 @@ class CasePermissionMatrixTests(TestCase):
             reason="Anak dalam bahaya, tim tidak bisa dihubungi",
             expires_at=timezone.now() - datetime.timedelta(minutes=1),
         )
-        cls.consent_pk = case.consents.first().pk  # type: ignore[union-attr]
+        cls.consent_pk = case.consents.values_list("pk", flat=True)[0]
         cls.victim_pk = case.victims.get().pk
 
     def probes(self) -> list[Probe]:
@@ -241,9 +246,7 @@ class CasePermissionMatrixTests(TestCase):
                 method="post",
                 ok=302,
             ),
-            Probe(
-                "follow-up", reverse("cases:followup", args=[pk]), EDIT, method="post", ok=302
-            ),
+            Probe("follow-up", reverse("cases:followup", args=[pk]), EDIT, method="post", ok=302),
             Probe(
                 "team",
                 reverse("cases:team", args=[pk]),
@@ -301,12 +304,12 @@ class CasePermissionMatrixTests(TestCase):
         client = Client()
         login(client, self.people["other_city"])
         year = timezone.localdate().year
-        stats = client.get("/api/v1/cases/statistics/", {"unit": "cases", "year": year})
+        stats = client.get("/api/v1/cases/statistics/", {"unit": "cases", "year": str(year)})
         self.assertEqual(stats.json()["total"], "0")
         export = client.get(reverse("cases:export", args=["csv"]))
         self.assertNotIn(self.case.number.encode(), b"".join(export))
         login(client, self.people["manager"])
-        own = client.get("/api/v1/cases/statistics/", {"unit": "cases", "year": year})
+        own = client.get("/api/v1/cases/statistics/", {"unit": "cases", "year": str(year)})
         self.assertEqual(own.json()["total"], "<5")
         export = client.get(reverse("cases:export", args=["csv"]))
         self.assertIn(self.case.number.encode(), b"".join(export))

@@ -13,6 +13,7 @@ from layak.cases import services
 from layak.cases.models import Case, Lookup, Referral, ReferralStatus, Report, ReportStatus, Stage
 from layak.cases.tests.factories import (
     VICTIM_NAME,
+    CaseWorld,
     make_case,
     make_case_world,
     victim_data,
@@ -22,6 +23,8 @@ from layak.core.testing import login
 
 
 class CaseFlowViewTests(TestCase):
+    world: CaseWorld
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.world = make_case_world()
@@ -198,14 +201,14 @@ class CaseFlowViewTests(TestCase):
         leader = make_person(Role.LEADERSHIP, agency=w.uptd)
         response = self.client_for(leader).get(
             reverse("cases:statistics"),
-            {"year": timezone.localdate().year, "unit": "victims", "dimension": "sex"},
+            {"year": str(timezone.localdate().year), "unit": "victims", "dimension": "sex"},
         )
         self.assertContains(response, "&lt;5")
         self.assertNotContains(response, "<td>1</td>")
         csv = self.client_for(leader).get(
             reverse("cases:statistics"),
             {
-                "year": timezone.localdate().year,
+                "year": str(timezone.localdate().year),
                 "unit": "victims",
                 "dimension": "sex",
                 "format": "csv",
@@ -220,6 +223,8 @@ class CaseFlowViewTests(TestCase):
 
 @override_settings(LAYAK_PUBLIC_FORM_PER_HOUR=3)
 class PublicFormTests(TestCase):
+    world: CaseWorld
+
     @classmethod
     def setUpTestData(cls) -> None:
         cls.world = make_case_world()
