@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from layak.evaluations.models import Answer, AnswerOption, Instrument
+from layak.evaluations.models import Answer, AnswerOption, Instrument, validate_effort
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 
@@ -87,6 +89,8 @@ class AnswerForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    #: The answer's version when the page was read: a review of a changed answer is refused.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("accept", _("Accept")), ("return", _("Return for revision"))],
@@ -116,3 +120,23 @@ class VerifyForm(forms.Form):
 
 class EvidenceForm(forms.Form):
     file = forms.FileField(label=_("Evidence file (PDF, image, Word or Excel)"))
+
+
+def parse_effort(raw: str) -> Decimal | None:
+    """An effort typed on the planning page: blank is None (proportional to the points);
+    otherwise a finite number in the accepted range (comma or point as decimal mark)."""
+    text = raw.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(_("Effort must be a number.")) from exc
+    validate_effort(value)
+    return value
+
+
+def parse_ids(values: list[str]) -> list[int]:
+    """Primary keys posted by a multiple select; anything but ASCII digits is ignored
+    (``str.isdigit`` also accepts "²" or "٣", which are no database ids)."""
+    return [int(v) for v in values if v.isascii() and v.isdigit()]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -18,12 +19,14 @@ from layak.core.models import AuditAction
 from layak.evaluations.models import (
     AnswerOption,
     Band,
+    CycleStatus,
     Indicator,
     IndicatorGroup,
     Instrument,
     Question,
     QuestionScope,
 )
+from layak.evaluations.permissions import can_manage_instruments
 from layak.evaluations.spreadsheet import Row, Sheets, write_xlsx
 
 AREA_AGENCY_CODES = frozenset({"kecamatan", "kelurahan"})
@@ -501,7 +504,26 @@ def instrument_export(instrument: Instrument) -> bytes:
 @transaction.atomic
 def bands_replace(*, actor: Any, instrument: Instrument, rows: list[Row]) -> list[Band]:
     """Replace an instrument's band set (e.g. a new top category with extra conditions),
-    checked by the same rules as the workbook's bands sheet; all or nothing."""
+    checked by the same rules as the workbook's bands sheet; all or nothing.
+
+    The instrument is shared by every city, so only a national administrator changes it; and
+    a cycle already submitted was scored against the bands it had, so an instrument with a
+    submitted cycle keeps its bands."""
+    if not can_manage_instruments(actor):
+        raise PermissionDenied
+    locked = Instrument.objects.select_for_update().get(pk=instrument.pk)
+    if locked.cycles.filter(status=CycleStatus.SUBMITTED).exists():
+        raise ImportRejected(
+            [
+                (
+                    0,
+                    _(
+                        "A submitted evaluation cycle uses this instrument: its bands can no "
+                        "longer change. Load a new instrument for new bands."
+                    ),
+                )
+            ]
+        )
     collector = _Collector([])
     bands = _parse_bands(rows, instrument.total_points, collector)
     if not bands:

@@ -353,6 +353,18 @@ class Evidence(models.Model):
         return self.original_name
 
 
+#: The largest effort the planning accepts: far above any instrument's points, small enough
+#: for the gap analysis to compute in hundredths.
+MAX_EFFORT = Decimal(1_000_000)
+
+
+def validate_effort(value: Decimal) -> None:
+    """An effort is a finite number from 0 to ``MAX_EFFORT`` (NaN, infinity or huge values
+    would break the gap analysis)."""
+    if not value.is_finite() or not Decimal(0) <= value <= MAX_EFFORT:
+        raise ValidationError(_("Effort must be a number from 0 to %(max)s.") % {"max": MAX_EFFORT})
+
+
 class QuestionPlanning(models.Model):
     """The task force's planning inputs for the gap analysis of one question in a cycle:
     the effort of each option (default: proportional to the points gained) and whether the
@@ -373,11 +385,24 @@ class QuestionPlanning(models.Model):
         return f"{self.cycle_id}:{self.question_id}"
 
 
+class ReminderKind(models.TextChoices):
+    """Which deadline a reminder is about, and so who receives it."""
+
+    ANSWER = "answer", _("answers due (focal points with open answers)")
+    REVIEW = "review", _("review due (secretariat, answers waiting for review)")
+    SUBMISSION = "submission", _("submission due (secretariat)")
+
+
 class ReminderSent(models.Model):
-    """One reminder e-mail to an agency before a cycle's deadline (sent once per day offset)."""
+    """One reminder e-mail to an agency before one of a cycle's deadlines (sent once per
+    deadline and day offset): the answer deadline to agencies with open answers, the review
+    and submission deadlines to the agencies of the city's secretariat."""
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="reminders")
     agency = models.ForeignKey("accounts.Agency", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(
+        max_length=12, choices=ReminderKind.choices, default=ReminderKind.ANSWER
+    )
     deadline = models.DateField()
     days_before = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField(auto_now_add=True)
@@ -387,12 +412,13 @@ class ReminderSent(models.Model):
         verbose_name = _("reminder sent")
         constraints = [
             models.UniqueConstraint(
-                fields=["cycle", "agency", "deadline", "days_before"], name="reminder_once"
+                fields=["cycle", "agency", "kind", "deadline", "days_before"],
+                name="reminder_once_per_kind",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.cycle_id}:{self.agency_id}:{self.days_before}"
+        return f"{self.cycle_id}:{self.agency_id}:{self.kind}:{self.days_before}"
 
 
 class ReportStatus(models.TextChoices):

@@ -6,13 +6,15 @@
   kelurahan office only its own area's answers.
 * A verifier (province or ministry) reads every cycle in their scope and writes only the
   verification. Leadership reads.
+* Instruments and their bands are national and shared by every city: only a superuser or a
+  national administrator (an administrator of an agency without region) changes them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
@@ -20,6 +22,7 @@ from layak.core.permissions import always, get_object_for, has_role, is_superuse
 from layak.evaluations.models import (
     Answer,
     AnswerStatus,
+    Assignment,
     Cycle,
     CycleStatus,
     Evidence,
@@ -30,6 +33,7 @@ is_secretariat = is_superuser | has_role(Role.SECRETARIAT, Role.ADMIN)
 reads_all_answers = is_secretariat | has_role(Role.LEADERSHIP, Role.VERIFIER)
 is_focal = has_role(Role.OPD_FOCAL)
 is_verifier = has_role(Role.VERIFIER)
+is_admin = has_role(Role.ADMIN)
 EVALUATION_ROLES = (Role.SECRETARIAT, Role.ADMIN, Role.OPD_FOCAL, Role.LEADERSHIP, Role.VERIFIER)
 
 
@@ -52,13 +56,26 @@ def _may_plan(user: Any, cycle: Cycle) -> bool:
     return bool(is_secretariat(user))
 
 
+def _may_read_all(user: Any, cycle: Cycle) -> bool:
+    """Exports listing every agency's answers are for those who read all answers."""
+    return bool(reads_all_answers(user))
+
+
 def get_cycle_for(user: Any, pk: Any, *, action: str) -> Cycle:
+    """Actions: "view"; "submit" (change the open cycle: submit, assignments, band
+    conditions); "plan" (gap-analysis planning, PDF reports); "export" (the recap of every
+    answer)."""
     return get_object_for(
         user,
         pk,
         action=action,
         visible=cycles_visible_to,
-        checks={"view": always, "submit": _may_change_cycle, "plan": _may_plan},
+        checks={
+            "view": always,
+            "submit": _may_change_cycle,
+            "plan": _may_plan,
+            "export": _may_read_all,
+        },
     )
 
 
@@ -67,7 +84,12 @@ def can_open_cycle(user: Any) -> bool:
 
 
 def can_manage_instruments(user: Any) -> bool:
-    return bool(is_secretariat(user))
+    """Instruments and bands are shared by every city, so a city's secretariat or
+    administrator must not change them: only a superuser or a national administrator."""
+    if is_superuser(user):
+        return True
+    agency = getattr(user, "agency", None)
+    return bool(is_admin(user)) and agency is not None and agency.region_id is None
 
 
 def instruments_visible_to(user: Any) -> QuerySet[Instrument]:
@@ -77,13 +99,19 @@ def instruments_visible_to(user: Any) -> QuerySet[Instrument]:
 
 
 def _own_answers(user: Any) -> Q:
-    """Answers assigned to the person's agency; area offices only for their own area."""
+    """Answers assigned to the person's agency; area offices only for their own area.
+
+    The question and the cycle must come from the same assignment: an agency assigned a
+    question in one cycle keeps no access to that question in another cycle."""
     agency = user.agency
     if agency is None:
         return Q(pk__in=[])
     assigned = Q(
-        question__in=agency.assignments.values("question"),
-        cycle__in=agency.assignments.values("cycle"),
+        Exists(
+            Assignment.objects.filter(
+                agency=agency, cycle=OuterRef("cycle"), question=OuterRef("question")
+            )
+        )
     )
     if agency.area_id is not None:
         return assigned & Q(area_id=agency.area_id)

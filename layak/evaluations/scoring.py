@@ -8,6 +8,9 @@ and the band they fall in (issue #3).
 * A total falls in the highest band whose lower bound it reaches. Bands are usually written with
   whole numbers (Utama 801-900, KLA 901-1000); a total of 900.50 has not reached 901, so it is
   Utama. A band with extra conditions counts only when the cycle records them as met.
+* Points are shown, exported and planned with two decimals *rounded down* (``floor_cent``):
+  900.996 is shown as 900.99, never as 901.00 next to the band Utama, and the gap analysis
+  starts from the same 900.99.
 
 Everything here works on plain values so that pages, exports, the API and the benchmark share
 one computation; ``selectors.cycle_scorecard`` loads the values with a fixed number of queries.
@@ -18,10 +21,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
+
+
+def floor_cent(points: Decimal) -> Decimal:
+    """Points as shown and planned: two decimals, rounded down, so a shown total never
+    reaches a band bound the exact total has not reached (the one rule, used everywhere)."""
+    return points.quantize(CENT, rounding=ROUND_FLOOR)
 
 
 @dataclass(frozen=True)
@@ -68,11 +77,11 @@ class Score:
 
     @property
     def self_display(self) -> Decimal:
-        return self.self_points.quantize(CENT)
+        return floor_cent(self.self_points)
 
     @property
     def verified_display(self) -> Decimal:
-        return self.verified_points.quantize(CENT)
+        return floor_cent(self.verified_points)
 
 
 @dataclass

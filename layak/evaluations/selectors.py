@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from layak.evaluations.models import (
     IndicatorGroup,
     Question,
     QuestionPlanning,
+    validate_effort,
 )
 from layak.evaluations.optimizer import Improvement, Plan, cheapest_plan, default_effort
 from layak.evaluations.permissions import answers_visible_to
@@ -36,6 +38,7 @@ from layak.evaluations.scoring import (
     Scorecard,
     band_for,
     compute_scorecard,
+    floor_cent,
 )
 from layak.regions.models import Region, RegionLevel
 
@@ -229,6 +232,12 @@ def agency_progress(cycle: Cycle) -> list[AgencyProgress]:
     return result
 
 
+def whatif_answer_ids(user: Any, cycle: Cycle) -> frozenset[int]:
+    """The answers of the cycle this person may change on the what-if page: those they may
+    read (all for readers of every answer, their own agency's for a focal point)."""
+    return frozenset(answers_visible_to(user).filter(cycle=cycle).values_list("pk", flat=True))
+
+
 def work_list(user: Any, cycle: Cycle) -> QuerySet[Answer]:
     """The answers this person may see in a cycle, in instrument order, ready for a table."""
     return (
@@ -273,13 +282,14 @@ def improvements_for(data: CycleData) -> list[Improvement]:
                 if option.fraction <= current_fraction:
                     continue
                 # Rounded down to the cent, so a plan never promises more than it gains.
-                gain = (option.fraction - current_fraction) * question.max_points / divisor
-                gain = gain.quantize(CENT, rounding=ROUND_FLOOR)
+                gain = floor_cent(
+                    (option.fraction - current_fraction) * question.max_points / divisor
+                )
                 if gain <= 0:
                     continue
                 effort = default_effort(gain)
-                if plan is not None and str(option.pk) in plan.efforts:
-                    effort = Decimal(plan.efforts[str(option.pk)])
+                if plan is not None:
+                    effort = _stored_effort(plan.efforts.get(str(option.pk)), effort)
                 key = (
                     question.code
                     if answer.area_id is None
@@ -298,14 +308,28 @@ def improvements_for(data: CycleData) -> list[Improvement]:
     return result
 
 
+def _stored_effort(stored: Any, default: Decimal) -> Decimal:
+    """A stored effort, or ``default`` when there is none or it is not a valid effort (saved
+    before efforts were checked: NaN, infinity, huge values)."""
+    if stored is None:
+        return default
+    try:
+        effort = Decimal(str(stored))
+        validate_effort(effort)
+    except (InvalidOperation, ValueError, ValidationError):
+        return default
+    return effort
+
+
 def gap_analysis(data: CycleData, card: Scorecard, target_code: str) -> Plan | None:
-    """The cheapest plan from the current self-assessed total to the target band."""
+    """The cheapest plan from the current self-assessed total, as shown (``floor_cent``), to
+    the target band."""
     target = next((b for b in data.bands if b.code == target_code), None)
     if target is None:
         return None
     return cheapest_plan(
         improvements_for(data),
-        current_total=card.total.self_points.quantize(Decimal("0.01")),
+        current_total=card.total.self_display,
         target_total=target.min_points,
     )
 

@@ -36,7 +36,9 @@ from layak.evaluations.models import (
     Question,
     QuestionPlanning,
     QuestionScope,
+    ReminderKind,
     ReminderSent,
+    validate_effort,
 )
 from layak.evaluations.permissions import can_open_cycle, is_secretariat
 from layak.regions.models import Region, RegionLevel
@@ -149,12 +151,27 @@ def assignment_set(*, actor: Any, cycle: Cycle, question: Question, agencies: li
         raise PermissionDenied
     if any(a.region_id != cycle.region_id for a in agencies):
         raise ValidationError(_("Only agencies of this city can be assigned."))
+    if any(not a.is_active for a in agencies):
+        raise ValidationError(_("Only active agencies can be assigned."))
     Assignment.objects.filter(cycle=cycle, question=question).exclude(agency__in=agencies).delete()
     Assignment.objects.bulk_create(
         [Assignment(cycle=cycle, question=question, agency=a) for a in agencies],
         ignore_conflicts=True,
     )
     _audit(actor, AuditAction.UPDATE, cycle, [f"assignment:{question.code}"], cycle.region)
+
+
+EDITABLE = (AnswerStatus.DRAFT, AnswerStatus.RETURNED)
+
+
+def _lock_open_cycle(cycle_id: int) -> Cycle:
+    """Lock the cycle row for the rest of the transaction and check it is still open, so a
+    change cannot slip in while the cycle is being submitted (the permission check ran
+    before the transaction, on a copy read earlier)."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
+    if cycle.status != CycleStatus.OPEN:
+        raise PermissionDenied
+    return cycle
 
 
 def _check_option(answer: Answer, option: AnswerOption | None) -> None:
@@ -198,7 +215,10 @@ def answer_save(
     overwrite)."""
     _check_option(answer, option)
     values = _check_data(answer.question, data_values)
-    updated = Answer.objects.filter(pk=answer.pk, version=expected_version).update(
+    _lock_open_cycle(answer.cycle_id)
+    updated = Answer.objects.filter(
+        pk=answer.pk, version=expected_version, status__in=EDITABLE
+    ).update(
         option=option,
         explanation=explanation.strip(),
         data_values=values,
@@ -207,7 +227,10 @@ def answer_save(
         updated_at=timezone.now(),
     )
     if not updated:
-        raise ConflictError(Answer.objects.select_related("option", "updated_by").get(pk=answer.pk))
+        current = Answer.objects.select_related("option", "updated_by").get(pk=answer.pk)
+        if current.status not in EDITABLE:
+            raise PermissionDenied
+        raise ConflictError(current)
     answer.refresh_from_db()
     _revision(answer, actor=actor, action="save")
     _audit(
@@ -220,10 +243,25 @@ def answer_save(
     return answer
 
 
-def _set_status(answer: Answer, actor: Any, status: str, action: str, note: str = "") -> Answer:
-    Answer.objects.filter(pk=answer.pk).update(
-        status=status, review_note=note, version=F("version") + 1, updated_at=timezone.now()
-    )
+def _set_status(
+    answer: Answer,
+    actor: Any,
+    status: str,
+    action: str,
+    note: str = "",
+    *,
+    expected_version: int,
+    allowed_from: tuple[str, ...],
+) -> Answer:
+    """Change the status only if nobody changed the answer since ``expected_version`` was
+    read, it is still in one of ``allowed_from`` and the cycle is still open; otherwise
+    nothing is written and ``ConflictError`` carries the stored answer."""
+    _lock_open_cycle(answer.cycle_id)
+    updated = Answer.objects.filter(
+        pk=answer.pk, version=expected_version, status__in=allowed_from
+    ).update(status=status, review_note=note, version=F("version") + 1, updated_at=timezone.now())
+    if not updated:
+        raise ConflictError(Answer.objects.select_related("option", "updated_by").get(pk=answer.pk))
     answer.refresh_from_db()
     _revision(answer, actor=actor, action=action, note=note)
     _audit(actor, AuditAction.UPDATE, answer, ["status"], answer.cycle.region)
@@ -238,24 +276,46 @@ def answer_submit(*, actor: Any, answer: Answer) -> Answer:
         raise ValidationError(_("Choose an answer option first."))
     if answer.question.evidence_required and not answer.evidence.exists():
         raise ValidationError(_("This question needs at least one evidence file."))
-    return _set_status(answer, actor, AnswerStatus.SUBMITTED, "submit")
+    return _set_status(
+        answer,
+        actor,
+        AnswerStatus.SUBMITTED,
+        "submit",
+        expected_version=answer.version,
+        allowed_from=EDITABLE,
+    )
 
 
 @transaction.atomic
-def answer_review(*, actor: Any, answer: Answer, accept: bool, note: str = "") -> Answer:
-    """The secretariat accepts an answer, or returns it with a note for revision."""
+def answer_review(
+    *, actor: Any, answer: Answer, expected_version: int, accept: bool, note: str = ""
+) -> Answer:
+    """The secretariat accepts an answer, or returns it with a note for revision. If someone
+    changed the answer since ``expected_version`` was read (another reviewer, or the focal
+    point), nothing is written and ``ConflictError`` carries the stored answer."""
     if not accept and not note.strip():
         raise ValidationError({"note": _("Say what must be revised.")})
-    if accept:
-        return _set_status(answer, actor, AnswerStatus.ACCEPTED, "accept", note.strip())
-    return _set_status(answer, actor, AnswerStatus.RETURNED, "return", note.strip())
+    status, action = (
+        (AnswerStatus.ACCEPTED, "accept") if accept else (AnswerStatus.RETURNED, "return")
+    )
+    return _set_status(
+        answer,
+        actor,
+        status,
+        action,
+        note.strip(),
+        expected_version=expected_version,
+        allowed_from=(AnswerStatus.SUBMITTED, AnswerStatus.ACCEPTED),
+    )
 
 
 @transaction.atomic
 def evidence_add(*, actor: Any, answer: Answer, upload: File[Any], name: str) -> Evidence:
     """Attach a supporting document, checked by content (type, size) and stored with its
-    SHA-256 checksum under a name that reveals nothing."""
+    SHA-256 checksum under a name that reveals nothing. Refused once the cycle is submitted,
+    checked again under the cycle's lock."""
     checked = check_upload(upload, name=name)
+    _lock_open_cycle(answer.cycle_id)
     upload.seek(0)
     evidence = Evidence(
         answer=answer,
@@ -274,18 +334,26 @@ def evidence_add(*, actor: Any, answer: Answer, upload: File[Any], name: str) ->
 
 @transaction.atomic
 def evidence_remove(*, actor: Any, evidence: Evidence) -> None:
+    """Remove a supporting document; the stored file goes only once the removal is committed,
+    so a rolled-back removal never leaves a record without its file."""
     answer = evidence.answer
+    _lock_open_cycle(answer.cycle_id)
     _revision(answer, actor=actor, action="evidence_remove", note=evidence.original_name)
     _audit(actor, AuditAction.DELETE, evidence, ["file"], answer.cycle.region)
-    evidence.file.delete(save=False)
+    storage, name = evidence.file.storage, evidence.file.name
     evidence.delete()
+    if name:
+        transaction.on_commit(partial(storage.delete, name))
 
 
 @transaction.atomic
 def cycle_submit(*, actor: Any, cycle: Cycle) -> Cycle:
-    """Submit the self-assessment: the cycle is locked; verification can start."""
-    if not is_secretariat(actor) or cycle.status != CycleStatus.OPEN:
+    """Submit the self-assessment: the cycle is locked; verification can start. The cycle row
+    is locked first, so answers and evidence saved at the same moment wait for the submission
+    and are then refused."""
+    if not is_secretariat(actor):
         raise PermissionDenied
+    _lock_open_cycle(cycle.pk)
     cycle.status = CycleStatus.SUBMITTED
     cycle.submitted_at = timezone.now()
     cycle.save(update_fields=["status", "submitted_at"])
@@ -295,9 +363,11 @@ def cycle_submit(*, actor: Any, cycle: Cycle) -> Cycle:
 
 @transaction.atomic
 def cycle_set_conditions(*, actor: Any, cycle: Cycle, band_codes: list[str]) -> Cycle:
-    """Record which bands' extra conditions (e.g. the 2025 top category) the city meets."""
+    """Record which bands' extra conditions (e.g. the 2025 top category) the city meets;
+    only while the cycle is open: a submitted self-assessment no longer changes."""
     if not is_secretariat(actor):
         raise PermissionDenied
+    _lock_open_cycle(cycle.pk)
     known = set(cycle.instrument.bands.exclude(conditions="").values_list("code", flat=True))
     if set(band_codes) - known:
         raise ValidationError(_("Unknown band."))
@@ -344,8 +414,8 @@ def planning_set(
     valid = {str(pk) for pk in question.options.values_list("pk", flat=True)}
     if set(efforts) - valid:
         raise ValidationError(_("Unknown option."))
-    if any(e < 0 for e in efforts.values()):
-        raise ValidationError(_("Effort cannot be negative."))
+    for effort in efforts.values():
+        validate_effort(effort)
     planning, _created = QuestionPlanning.objects.update_or_create(
         cycle=cycle,
         question=question,
@@ -358,41 +428,66 @@ def planning_set(
     return planning
 
 
-#: Days before the answer deadline on which agencies with open answers are reminded.
+#: Days before each deadline on which reminders go out.
 REMINDER_DAYS = (14, 7, 3, 1)
 
 
+def _reminder_agencies(cycle: Cycle, kind: str) -> list[int]:
+    """The agencies to remind: before the answer deadline those with open answers; before
+    the review deadline the secretariat's agencies if answers wait for review; before the
+    submission deadline the secretariat's agencies."""
+    from layak.evaluations.tasks import open_answers_of, pending_reviews_of, secretariat_of
+
+    if kind == ReminderKind.ANSWER:
+        assigned = sorted(set(cycle.assignments.values_list("agency_id", flat=True)))
+        return [a for a in assigned if open_answers_of(cycle, a).exists()]
+    if kind == ReminderKind.REVIEW and not pending_reviews_of(cycle).exists():
+        return []
+    return sorted(set(secretariat_of(cycle).values_list("agency_id", flat=True)))
+
+
 def reminders_enqueue(*, today: datetime.date) -> int:
-    """Queue one reminder per agency with open answers, 14, 7, 3 and 1 days before the answer
-    deadline of each open cycle; a reminder already sent for that day is not sent again."""
-    from layak.evaluations.tasks import open_answers_of, send_deadline_reminder
+    """Queue the reminders of every open cycle 14, 7, 3 and 1 days before each of its
+    deadlines (answers, review, submission; issue #3); a reminder already sent for that
+    deadline, kind and day is not sent again."""
+    from layak.evaluations.tasks import send_deadline_reminder
 
     queued = 0
     language = settings.LANGUAGE_CODE
-    for cycle in Cycle.objects.filter(status=CycleStatus.OPEN):
-        days = (cycle.answer_deadline - today).days
-        if days not in REMINDER_DAYS:
-            continue
-        agency_ids = set(cycle.assignments.values_list("agency_id", flat=True))
-        for agency_id in sorted(agency_ids):
-            if not open_answers_of(cycle, agency_id).exists():
+    for cycle in Cycle.objects.filter(status=CycleStatus.OPEN).select_related("region"):
+        deadlines = (
+            (ReminderKind.ANSWER, cycle.answer_deadline),
+            (ReminderKind.REVIEW, cycle.review_deadline),
+            (ReminderKind.SUBMISSION, cycle.submission_deadline),
+        )
+        for kind, deadline in deadlines:
+            days = (deadline - today).days
+            if days not in REMINDER_DAYS:
                 continue
-            reminder, created = ReminderSent.objects.get_or_create(
-                cycle=cycle, agency_id=agency_id, deadline=cycle.answer_deadline, days_before=days
-            )
-            if created:
-                transaction.on_commit(
-                    partial(send_deadline_reminder.enqueue, reminder.pk, language)
+            for agency_id in _reminder_agencies(cycle, kind):
+                reminder, created = ReminderSent.objects.get_or_create(
+                    cycle=cycle,
+                    agency_id=agency_id,
+                    kind=kind,
+                    deadline=deadline,
+                    days_before=days,
                 )
-                queued += 1
+                if created:
+                    transaction.on_commit(
+                        partial(send_deadline_reminder.enqueue, reminder.pk, language)
+                    )
+                    queued += 1
     return queued
 
 
 @transaction.atomic
 def report_request(*, actor: Any, cycle: Cycle, target_band: str = "") -> CycleReport:
-    """Queue the PDF report of a cycle; the background worker renders it."""
+    """Queue the PDF report of a cycle; the background worker renders it. Preparing reports
+    is the secretariat's (read-only roles download the finished ones)."""
     from layak.evaluations.tasks import generate_cycle_report
 
+    if not is_secretariat(actor):
+        raise PermissionDenied
     if target_band and not cycle.instrument.bands.filter(code=target_band).exists():
         raise ValidationError(_("Unknown band."))
     report = CycleReport.objects.create(cycle=cycle, target_band=target_band, requested_by=actor)

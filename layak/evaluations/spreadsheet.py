@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,10 +19,28 @@ from typing import IO, Any
 
 import openpyxl
 import xlsxwriter
+from django.utils.translation import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
 
 SHEETS = ("instrument", "groups", "indicators", "questions", "options", "bands")
 MAX_ROWS_PER_SHEET = 20_000
+#: What a damaged or truncated workbook raises, on opening or (read-only mode reads sheets
+#: lazily) while its rows are read: broken ZIP data, broken XML (ElementTree's and lxml's
+#: parse errors are SyntaxErrors), missing parts.
+UNREADABLE = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    OSError,
+    ValueError,
+    SyntaxError,
+)
+
+
+def _unreadable(exc: Exception) -> tuple[str, int, str]:
+    return ("", 0, _("not a readable XLSX workbook (%(error)s)") % {"error": type(exc).__name__})
 
 
 @dataclass(frozen=True)
@@ -74,17 +93,21 @@ def _rows(records: Iterable[Sequence[Any]], sheet: str, into: Sheets) -> None:
 
 
 def read_xlsx(stream: IO[bytes]) -> Sheets:
-    """Read the workbook's known sheets; unreadable files give one problem on row 0."""
+    """Read the workbook's known sheets; an unreadable file, or one damaged further in (a
+    truncated download), gives one problem on row 0 and no rows."""
     sheets = Sheets()
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        sheets.problems.append(("", 0, f"not a readable XLSX workbook ({type(exc).__name__})"))
+    except UNREADABLE as exc:
+        sheets.problems.append(_unreadable(exc))
         return sheets
     try:
         for sheet in SHEETS:
             if sheet in workbook.sheetnames:
                 _rows(workbook[sheet].iter_rows(values_only=True), sheet, sheets)
+    except UNREADABLE as exc:
+        sheets.rows.clear()
+        sheets.problems.append(_unreadable(exc))
     finally:
         workbook.close()
     return sheets

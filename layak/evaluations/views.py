@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -31,9 +32,12 @@ from layak.evaluations.forms import (
     InstrumentImportForm,
     ReviewForm,
     VerifyForm,
+    parse_effort,
+    parse_ids,
 )
 from layak.evaluations.instruments import bands_replace, instrument_export, instrument_import
 from layak.evaluations.models import (
+    Answer,
     AnswerOption,
     AnswerStatus,
     CycleReport,
@@ -53,6 +57,7 @@ from layak.evaluations.permissions import (
     get_evidence_for,
     instruments_visible_to,
     is_secretariat,
+    reads_all_answers,
 )
 from layak.evaluations.selectors import (
     agency_progress,
@@ -62,6 +67,7 @@ from layak.evaluations.selectors import (
     load_cycle_data,
     next_band,
     scorecard_of,
+    whatif_answer_ids,
     work_list,
     work_progress,
 )
@@ -79,9 +85,13 @@ def _xlsx(content: bytes, filename: str) -> FileResponse:
 
 
 def _known_agencies(user: Any) -> set[str]:
+    """The agency codes a workbook may name: the person's city's; for national
+    administrators (who load the shared instruments) those known in any city."""
     agency = user.agency
     if agency is None or agency.region is None:
-        return set()
+        return set(
+            Agency.objects.filter(region__isnull=False).values_list("code", flat=True).distinct()
+        )
     return set(agency.region.agencies.values_list("code", flat=True))
 
 
@@ -212,7 +222,7 @@ def cycle_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "next_band": next_band(data, card),
             "can_submit": is_secretariat(request.user) and cycle.status == CycleStatus.OPEN,
-            "reads_all": is_secretariat(request.user),
+            "can_export": reads_all_answers(request.user),
             "condition_bands": [b for b in data.bands if b.conditions],
         },
     )
@@ -252,54 +262,32 @@ def _options(answer: Any) -> list[AnswerOption]:
     return list(AnswerOption.objects.filter(question=answer.question).order_by("fraction"))
 
 
-@login_required
-@menu("evaluations")
-def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    answer = get_answer_for(request.user, pk, action="view")
+def _answer_page(
+    request: HttpRequest,
+    answer: Answer,
+    *,
+    form: AnswerForm | None = None,
+    review_form: ReviewForm | None = None,
+    conflict: object = None,
+    review_conflict: bool = False,
+) -> HttpResponse:
+    """The answer page; a conflict (of a save or of a review) answers 409 with the stored
+    version shown above the form."""
     options = _options(answer)
-    can = {action: _allowed(request.user, pk, action) for action in ("edit", "review", "verify")}
-    form = AnswerForm(
-        initial={
-            "version": answer.version,
-            "option": str(answer.option_id or ""),
-            "explanation": answer.explanation,
-            **{f"data_{k}": v for k, v in answer.data_values.items()},
-        },
-        answer=answer,
-        options=options,
-    )
-    conflict = None
-    if request.method == "POST":
-        answer = get_answer_for(request.user, pk, action="edit")
-        form = AnswerForm(request.POST, answer=answer, options=options)
-        if form.is_valid():
-            try:
-                services.answer_save(
-                    actor=request.user,
-                    answer=answer,
-                    expected_version=form.cleaned_data["version"],
-                    option=form.chosen_option(),
-                    explanation=form.cleaned_data["explanation"],
-                    data_values=form.data_values(),
-                )
-            except ConflictError as error:
-                conflict = error.current
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                if "submit" in request.POST:
-                    try:
-                        services.answer_submit(
-                            actor=request.user,
-                            answer=get_answer_for(request.user, pk, action="edit"),
-                        )
-                    except ValidationError as error:
-                        messages.error(request, " ".join(error.messages))
-                        return redirect("evaluations:answer", pk=pk)
-                    messages.success(request, _("Answer sent for review."))
-                else:
-                    messages.success(request, _("Answer saved."))
-                return redirect("evaluations:answer", pk=pk)
+    can = {a: _allowed(request.user, answer.pk, a) for a in ("edit", "review", "verify")}
+    if form is None:
+        form = AnswerForm(
+            initial={
+                "version": answer.version,
+                "option": str(answer.option_id or ""),
+                "explanation": answer.explanation,
+                **{f"data_{k}": v for k, v in answer.data_values.items()},
+            },
+            answer=answer,
+            options=options,
+        )
+    if review_form is None:
+        review_form = ReviewForm(initial={"version": answer.version})
     return render(
         request,
         "evaluations/answer_detail.html",
@@ -308,10 +296,11 @@ def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "options": options,
             "form": form,
             "conflict": conflict,
+            "review_conflict": review_conflict,
             "can": can,
             "evidence": answer.evidence.all(),
             "evidence_form": EvidenceForm(),
-            "review_form": ReviewForm(),
+            "review_form": review_form,
             "verify_form": VerifyForm(
                 initial={
                     "option": str(answer.verified_option_id or ""),
@@ -334,6 +323,48 @@ def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@menu("evaluations")
+def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = get_answer_for(request.user, pk, action="view")
+    if request.method != "POST":
+        return _answer_page(request, answer)
+    answer = get_answer_for(request.user, pk, action="edit")
+    form = AnswerForm(request.POST, answer=answer, options=_options(answer))
+    if not form.is_valid():
+        return _answer_page(request, answer, form=form)
+    try:
+        services.answer_save(
+            actor=request.user,
+            answer=answer,
+            expected_version=form.cleaned_data["version"],
+            option=form.chosen_option(),
+            explanation=form.cleaned_data["explanation"],
+            data_values=form.data_values(),
+        )
+    except ConflictError as error:
+        return _answer_page(request, answer, form=form, conflict=error.current)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _answer_page(request, answer, form=form)
+    if "submit" not in request.POST:
+        messages.success(request, _("Answer saved."))
+        return redirect("evaluations:answer", pk=pk)
+    try:
+        services.answer_submit(
+            actor=request.user, answer=get_answer_for(request.user, pk, action="edit")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except ConflictError:
+        messages.error(
+            request, _("Someone else changed this answer meanwhile; check it and send it again.")
+        )
+    else:
+        messages.success(request, _("Answer sent for review."))
+    return redirect("evaluations:answer", pk=pk)
+
+
 def _allowed(user: Any, pk: int, action: str) -> bool:
     try:
         get_answer_for(user, pk, action=action)
@@ -347,20 +378,35 @@ def _allowed(user: Any, pk: int, action: str) -> bool:
 def answer_review(request: HttpRequest, pk: int) -> HttpResponse:
     answer = get_answer_for(request.user, pk, action="review")
     form = ReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.answer_review(
-                actor=request.user,
-                answer=answer,
-                accept=form.cleaned_data["decision"] == "accept",
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Review recorded."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Choose accept or return."))
+        return redirect("evaluations:answer", pk=pk)
+    try:
+        services.answer_review(
+            actor=request.user,
+            answer=answer,
+            expected_version=form.cleaned_data["version"],
+            accept=form.cleaned_data["decision"] == "accept",
+            note=form.cleaned_data["note"],
+        )
+    except ConflictError as error:
+        # Like a save conflict: the stored answer is shown, the review form keeps the
+        # decision and note, now against the stored version.
+        current = get_answer_for(request.user, pk, action="view")
+        review_form = ReviewForm(
+            initial={
+                "version": current.version,
+                "decision": form.cleaned_data["decision"],
+                "note": form.cleaned_data["note"],
+            }
+        )
+        return _answer_page(
+            request, current, review_form=review_form, conflict=error.current, review_conflict=True
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Review recorded."))
     return redirect("evaluations:answer", pk=pk)
 
 
@@ -457,11 +503,17 @@ def cycle_gap(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @menu("evaluations")
 def cycle_whatif(request: HttpRequest, pk: int) -> HttpResponse:
-    """Hypothetical answers change the total and band at once, never the stored answers."""
+    """Hypothetical answers change the total and band at once, never the stored answers.
+
+    Each person lists and changes only the answers they may read: a focal point sees the
+    city's total move with their own agency's answers, which is what they plan with, but
+    neither the options other agencies chose nor (by probing the total) a way to learn them.
+    The total itself is on the dashboard every reader sees."""
     cycle = get_cycle_for(request.user, pk, action="view")
     data, card = cycle_scorecard(cycle)
     overrides: dict[int, int | None] = {}
-    valid_answers = {a.pk: a.question_id for a in data.answers}
+    readable = whatif_answer_ids(request.user, cycle)
+    valid_answers = {a.pk: a.question_id for a in data.answers if a.pk in readable}
     for key in request.POST if request.method == "POST" else []:
         if not key.startswith("answer_"):
             continue
@@ -489,14 +541,15 @@ def cycle_whatif(request: HttpRequest, pk: int) -> HttpResponse:
         for answer in sorted(
             data.answers, key=lambda a: (data.question_codes[a.question_id], a.area_id or 0)
         )
-        if answer.area_id is None
+        if answer.area_id is None and answer.pk in readable
     ]
     return render(request, "evaluations/cycle_whatif.html", {**context, "rows": rows})
 
 
 @login_required
 def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
-    cycle = get_cycle_for(request.user, pk, action="view")
+    """The recap lists every agency's scores and statuses: for those who read all answers."""
+    cycle = get_cycle_for(request.user, pk, action="export")
     content = recap_xlsx(cycle)
     audit_record(
         actor=request.user, action=AuditAction.EXPORT, obj=cycle, region_code=cycle.region.code
@@ -517,19 +570,17 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
     )
     errors: list[str] = []
     if request.method == "POST":
+        changes: list[tuple[Question, bool, dict[str, Decimal]]] = []
         for question in questions:
-            options = data.options_of.get(question.pk, [])
             efforts: dict[str, Decimal] = {}
-            for option in options:
-                raw = request.POST.get(f"effort_{option.pk}", "").strip().replace(",", ".")
-                if not raw:
-                    continue
+            for option in data.options_of.get(question.pk, []):
                 try:
-                    efforts[str(option.pk)] = Decimal(raw)
-                except ArithmeticError:
-                    errors.append(
-                        _("Question %(q)s: effort must be a number.") % {"q": question.code}
-                    )
+                    effort = parse_effort(request.POST.get(f"effort_{option.pk}", ""))
+                except ValidationError as error:
+                    errors.append(f"{question.code}: {' '.join(error.messages)}")
+                    continue
+                if effort is not None:
+                    efforts[str(option.pk)] = effort
             impossible = request.POST.get(f"impossible_{question.pk}") == "on"
             current = planning.get(question.pk)
             unchanged = (
@@ -537,18 +588,24 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
                 and current.impossible == impossible
                 and current.efforts == {k: str(v) for k, v in sorted(efforts.items())}
             ) or (current is None and not impossible and not efforts)
-            if unchanged or errors:
-                continue
+            if not unchanged:
+                changes.append((question, impossible, efforts))
+        if not errors:
+            # All or nothing: one refused question leaves every other question as it was.
+            code = ""
             try:
-                services.planning_set(
-                    actor=request.user,
-                    cycle=cycle,
-                    question=question,
-                    impossible=impossible,
-                    efforts=efforts,
-                )
+                with transaction.atomic():
+                    for question, impossible, efforts in changes:
+                        code = question.code
+                        services.planning_set(
+                            actor=request.user,
+                            cycle=cycle,
+                            question=question,
+                            impossible=impossible,
+                            efforts=efforts,
+                        )
             except ValidationError as error:
-                errors.append(f"{question.code}: {' '.join(error.messages)}")
+                errors.append(f"{code}: {' '.join(error.messages)}")
         if not errors:
             messages.success(request, _("Planning saved."))
             return redirect("evaluations:cycle_gap", pk=cycle.pk)
@@ -586,8 +643,8 @@ def question_assignment(request: HttpRequest, pk: int, question_pk: int) -> Http
     question = Question.objects.filter(instrument=cycle.instrument, pk=question_pk).first()
     if question is None:
         raise Http404
-    ids = [value for value in request.POST.getlist("agencies") if value.isdigit()]
-    agencies = list(Agency.objects.filter(region=cycle.region, pk__in=ids))
+    ids = parse_ids(request.POST.getlist("agencies"))
+    agencies = list(Agency.objects.filter(region=cycle.region, is_active=True, pk__in=ids))
     if not agencies:
         messages.error(request, _("Choose at least one agency."))
     else:
@@ -604,8 +661,9 @@ def question_assignment(request: HttpRequest, pk: int, question_pk: int) -> Http
 @login_required
 @require_POST
 def cycle_conditions(request: HttpRequest, pk: int) -> HttpResponse:
-    """The secretariat records which bands' extra conditions the city meets."""
-    cycle = get_cycle_for(request.user, pk, action="plan")
+    """The secretariat records which bands' extra conditions the city meets, while the cycle
+    is open (a submitted self-assessment no longer changes)."""
+    cycle = get_cycle_for(request.user, pk, action="submit")
     try:
         services.cycle_set_conditions(
             actor=request.user, cycle=cycle, band_codes=request.POST.getlist("bands")
@@ -620,9 +678,11 @@ def cycle_conditions(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @menu("evaluations")
 def cycle_reports(request: HttpRequest, pk: int) -> HttpResponse:
-    """PDF reports of a cycle: request one (prepared in the background), list, download."""
+    """PDF reports of a cycle: every reader lists and downloads them; preparing one (a
+    background job with the plan to the next band) is the secretariat's."""
     cycle = get_cycle_for(request.user, pk, action="view")
     if request.method == "POST":
+        cycle = get_cycle_for(request.user, pk, action="plan")
         try:
             services.report_request(
                 actor=request.user, cycle=cycle, target_band=request.POST.get("target", "")
@@ -639,6 +699,7 @@ def cycle_reports(request: HttpRequest, pk: int) -> HttpResponse:
             "cycle": cycle,
             "reports": cycle.reports.select_related("requested_by")[:20],
             "bands": cycle.instrument.bands.order_by("order"),
+            "can_request": is_secretariat(request.user),
         },
     )
 

@@ -2,7 +2,8 @@
 
 Kota Balikpapan (64.71) with its bundled regions and agencies, the demo instrument and an
 open cycle, and one person per kind of visitor; Kota Samarinda (64.72) with a secretariat of
-its own, who must learn nothing about Balikpapan's evaluation.
+its own, who must learn nothing about Balikpapan's evaluation; and a national administrator
+(of the ministry, an agency without region), who alone changes the shared instruments.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class EvaluationWorld:
     verifier: User
     worker: User
     other_secretariat: User
+    national_admin: User
 
 
 def make_world(year: int = 2026) -> EvaluationWorld:
@@ -86,6 +88,9 @@ def make_world(year: int = 2026) -> EvaluationWorld:
         region=province, code="dp3a-kaltim", name="DP3A Kaltim", kind=AgencyKind.PROVINCE
     )
     other_agency = make_agency(region=other_city, code="dp3a-smd", name="DP3A Samarinda")
+    ministry = Agency.objects.create(
+        region=None, code="kemenpppa", name="Kementerian PPPA", kind=AgencyKind.MINISTRY
+    )
     return EvaluationWorld(
         city=city,
         kelurahan=kelurahan,
@@ -106,6 +111,7 @@ def make_world(year: int = 2026) -> EvaluationWorld:
         other_secretariat=make_person(
             Role.SECRETARIAT, agency=other_agency, full_name="Sam Sekretariat Samarinda"
         ),
+        national_admin=make_person(Role.ADMIN, agency=ministry, full_name="Nadia Admin Nasional"),
     )
 
 

@@ -8,16 +8,19 @@ Balikpapan's cycle, answers and evidence; read-only roles get 403 on changes.
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from layak.accounts.models import User
+from layak.accounts.models import Agency, User
 from layak.core.testing import FORBIDDEN, NOT_FOUND, OK, Expect, assert_access_matrix, login
 from layak.evaluations import services
 from layak.evaluations.models import (
     Answer,
     AnswerStatus,
+    Assignment,
     Cycle,
     CycleReport,
     CycleStatus,
@@ -88,9 +91,21 @@ class ListPageAccessTests(_world.WorldTestCase):
             "/evaluation/instruments/",
             method="post",
             data={"csrfmiddlewaretoken": "token"},
-            allowed=self.world.secretariat,
+            allowed=self.world.national_admin,
             no_permission=self.world.worker,
             read_only=self.world.focal,
+            expect_allowed=Expect(400),
+        )
+
+    def test_a_citys_secretariat_cannot_load_a_shared_instrument(self) -> None:
+        assert_access_matrix(
+            self,
+            "/evaluation/instruments/",
+            method="post",
+            data={"csrfmiddlewaretoken": "token"},
+            allowed=self.world.national_admin,
+            no_permission=self.world.secretariat,
+            read_only=self.world.other_secretariat,
             expect_allowed=Expect(400),
         )
 
@@ -155,12 +170,30 @@ class CyclePageAccessTests(_world.WorldTestCase):
         # An unknown target band skips the plan's computation (seconds on an empty cycle); the
         # page and its permission check are the same.
         pages = [p for p in self.READ_PAGES if p != "gap/"] + ["gap/?target=unknown"]
+        focal_points = (self.world.focal, self.world.kelurahan_focal)
         for page in pages:
             for person in readers:
+                if page == "recap.xlsx" and person in focal_points:
+                    continue  # every agency's answers: see the next test
                 with self.subTest(page=page, person=person.full_name):
                     client = Client()
                     login(client, person)
                     self.assertEqual(client.get(self._url(page)).status_code, 200)
+
+    def test_recap_is_only_for_those_who_read_every_answer(self) -> None:
+        for focal in (self.world.focal, self.world.kelurahan_focal):
+            with self.subTest(person=focal.full_name):
+                assert_access_matrix(
+                    self,
+                    self._url("recap.xlsx"),
+                    allowed=self.world.verifier,
+                    no_permission=focal,
+                    read_only=self.world.leader,
+                    expect_read_only=OK,
+                )
+        client = Client()
+        login(client, self.world.focal)
+        self.assertNotContains(client.get(self._url("")), "recap.xlsx")
 
     def test_whatif_post_is_open_to_readers(self) -> None:
         assert_access_matrix(
@@ -377,7 +410,7 @@ class ReviewAndVerifyAccessTests(_world.WorldTestCase):
             self,
             self._url("review/"),
             method="post",
-            data={"decision": "accept", "note": ""},
+            data={"decision": "accept", "note": "", "version": str(self.submitted.version)},
             allowed=self.world.secretariat,
             no_permission=self.world.focal,
             read_only=self.world.leader,
@@ -392,7 +425,7 @@ class ReviewAndVerifyAccessTests(_world.WorldTestCase):
             self,
             self._url("review/"),
             method="post",
-            data={"decision": "accept", "note": ""},
+            data={"decision": "accept", "note": "", "version": str(self.submitted.version)},
             allowed=self.world.secretariat,
             no_permission=self.world.other_secretariat,
             read_only=self.world.worker,
@@ -599,19 +632,48 @@ class PlanningAndReportAccessTests(_world.WorldTestCase):
             expect_read_only=NOT_FOUND,
         )
 
-    def test_readers_request_a_report(self) -> None:
-        assert_access_matrix(
-            self,
-            self._url("reports/"),
-            method="post",
-            data={"target": ""},
-            allowed=self.world.verifier,
-            no_permission=self.world.other_secretariat,
-            expect_no_permission=NOT_FOUND,
-            expect_allowed=REDIRECT,
+    def test_only_the_secretariat_requests_a_report(self) -> None:
+        for reader in (self.world.verifier, self.world.focal):
+            with self.subTest(person=reader.full_name):
+                assert_access_matrix(
+                    self,
+                    self._url("reports/"),
+                    method="post",
+                    data={"target": ""},
+                    allowed=self.world.secretariat,
+                    no_permission=self.world.other_secretariat,
+                    read_only=reader,
+                    expect_no_permission=NOT_FOUND,
+                    expect_allowed=REDIRECT,
+                )
+
+        self.assertEqual(
+            list(self.world.cycle.reports.values_list("requested_by", flat=True)),
+            [self.world.secretariat.pk, self.world.secretariat.pk],
         )
 
-        self.assertEqual(self.world.cycle.reports.count(), 1)
+    def test_read_only_roles_get_403_on_a_report_request_and_nothing_is_queued(self) -> None:
+        for reader in (self.world.leader, self.world.verifier, self.world.focal):
+            with self.subTest(person=reader.full_name):
+                client = Client()
+                login(client, reader)
+
+                response = client.post(self._url("reports/"), {"target": ""})
+
+                self.assertEqual(response.status_code, 403)
+                self.assertNotContains(client.get(self._url("reports/")), 'name="target"')
+        self.assertFalse(self.world.cycle.reports.exists())
+
+    def test_band_conditions_are_refused_once_the_cycle_is_submitted(self) -> None:
+        services.cycle_submit(actor=self.world.secretariat, cycle=self.world.cycle)
+        client = Client()
+        login(client, self.world.secretariat)
+
+        response = client.post(self._url("conditions/"), {"bands": "kla"})
+
+        self.assertEqual(response.status_code, 403)
+        self.world.cycle.refresh_from_db()
+        self.assertEqual(self.world.cycle.conditions_met, [])
 
     def test_finished_report_is_downloaded_by_readers_of_the_cycle_only(self) -> None:
         report = CycleReport.objects.create(cycle=self.world.cycle, status=ReportStatus.DONE)
@@ -633,3 +695,62 @@ class PlanningAndReportAccessTests(_world.WorldTestCase):
         login(client, self.world.secretariat)
 
         self.assertEqual(client.get(f"/evaluation/reports/{report.pk}/").status_code, 404)
+
+
+class ReassignmentAccessTests(_world.WorldTestCase):
+    """An agency's access follows its assignment in each cycle: a question it answered one
+    year and lost the next is no longer its to read or edit in the new cycle."""
+
+    later: Cycle
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.later = services.cycle_open(
+            actor=cls.world.secretariat,
+            city=cls.world.city,
+            instrument=cls.world.instrument,
+            year=2027,
+            answer_deadline=datetime.date(2027, 3, 31),
+            review_deadline=datetime.date(2027, 4, 15),
+            submission_deadline=datetime.date(2027, 4, 30),
+        )
+        answer = _world.answer_of(cls.later, _world.DUKCAPIL_QUESTION)
+        dp3akb = Agency.objects.get(region=cls.world.city, code="dp3akb")
+        # Disdukcapil keeps other questions of 2027 (4.02 ...), but not this one.
+        services.assignment_set(
+            actor=cls.world.secretariat,
+            cycle=cls.later,
+            question=answer.question,
+            agencies=[dp3akb],
+        )
+
+    def test_agency_reassigned_away_cannot_edit_the_question_in_the_new_cycle(self) -> None:
+        answer = _world.answer_of(self.later, _world.DUKCAPIL_QUESTION)
+        self.assertTrue(
+            Assignment.objects.filter(cycle=self.later, agency=self.world.disdukcapil).exists()
+        )
+        option = _world.option_of(answer, "1")
+
+        assert_access_matrix(
+            self,
+            f"/evaluation/answers/{answer.pk}/",
+            method="post",
+            data=_world.answer_post(answer, option),
+            allowed=self.world.secretariat,
+            no_permission=self.world.focal,
+            expect_no_permission=NOT_FOUND,
+            expect_allowed=FORBIDDEN,
+        )
+
+        answer.refresh_from_db()
+        self.assertIsNone(answer.option_id)
+
+    def test_agency_keeps_the_question_in_the_cycle_it_was_assigned(self) -> None:
+        earlier = _world.answer_of(self.world.cycle, _world.DUKCAPIL_QUESTION)
+        later = _world.answer_of(self.later, _world.DUKCAPIL_QUESTION)
+        client = Client()
+        login(client, self.world.focal)
+
+        self.assertEqual(client.get(f"/evaluation/answers/{earlier.pk}/").status_code, 200)
+        self.assertEqual(client.get(f"/evaluation/answers/{later.pk}/").status_code, 404)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.test import SimpleTestCase, TestCase
+from django.utils import formats, translation
 
+from layak.core.testing import login
 from layak.evaluations import selectors, services
 from layak.evaluations.models import Answer, AnswerOption, Cycle, Instrument
 from layak.evaluations.optimizer import Plan
-from layak.evaluations.scoring import BandInfo, band_for
+from layak.evaluations.scoring import BandInfo, Score, band_for, floor_cent
 from layak.evaluations.selectors import CycleData, cycle_scorecard, gap_analysis, scorecard_of
 from layak.evaluations.tests.factories import (
     BANDS_2019,
@@ -346,3 +348,84 @@ class GapAnalysisTests(TestCase):
         data, card = cycle_scorecard(self.cycle)
         band = selectors.next_band(data, card)
         self.assertEqual(band.code if band else None, "madya")
+
+
+class FloorCentTests(SimpleTestCase):
+    def test_points_are_shown_rounded_down_to_the_cent(self) -> None:
+        for exact, shown in (
+            ("900.996", "900.99"),
+            ("900.999999", "900.99"),
+            ("900.99", "900.99"),
+            ("901", "901.00"),
+            ("13.3333", "13.33"),
+            ("0", "0.00"),
+        ):
+            with self.subTest(exact=exact):
+                self.assertEqual(floor_cent(D(exact)), D(shown))
+                score = Score(D(1000), self_points=D(exact), verified_points=D(exact))
+                self.assertEqual((score.self_display, score.verified_display), (D(shown), D(shown)))
+
+
+class FlooredTotalTests(TestCase):
+    """900 points plus a third of a 2.99-point kelurahan question (one of three kelurahan):
+    900.9966..., below Utama's upper bound 900 + 1 = 901. Shown and planned as 900.99, never
+    as 901.00 next to the band Utama."""
+
+    world: City
+    cycle: Cycle
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = make_city()
+        instrument = make_instrument(
+            groups={
+                "KL": {"1": [question("1.01", "900")]},
+                "KK": {"26": [question("26.01", "2.99", scope="kelurahan", agencies=())]},
+            },
+        )
+        cls.cycle = make_cycle(
+            city=cls.world.city, instrument=instrument, actor=cls.world.secretariat
+        )
+        for code, area in (("1.01", None), ("26.01", cls.world.kelurahan[0].code)):
+            Answer.objects.filter(pk=answer_of(cls.cycle, code, area).pk).update(
+                option=option_of(instrument, code, "1")
+            )
+
+    def test_total_is_shown_rounded_down_within_its_band(self) -> None:
+        _data, card = cycle_scorecard(self.cycle)
+
+        self.assertGreater(card.total.self_points, D("900.99"))
+        self.assertEqual(card.total.self_display, D("900.99"))
+        self.assertEqual(card.self_band.code if card.self_band else None, "utama")
+
+    def test_gap_analysis_starts_from_the_total_as_shown(self) -> None:
+        data, card = cycle_scorecard(self.cycle)
+
+        plan = gap_analysis(data, card, "kla")
+
+        assert plan is not None
+        self.assertEqual(plan.current_total, card.total.self_display)
+        self.assertEqual(plan.gain_needed, D("0.01"))
+        self.assertTrue(plan.reachable)
+        self.assertTrue(plan.chosen)
+        self.assertEqual(self.applied_band(data, plan), "kla")
+
+    def applied_band(self, data: CycleData, plan: Plan) -> str | None:
+        answers = {
+            f"26.01 · {a.area.name}" if a.area else a.question.code: a.pk
+            for a in Answer.objects.filter(cycle=self.cycle).select_related("question", "area")
+        }
+        overrides: dict[int, int | None] = {answers[i.question]: int(i.option) for i in plan.chosen}
+        card = scorecard_of(data, overrides)
+        return card.self_band.code if card.self_band else None
+
+    def test_dashboard_shows_the_floored_total(self) -> None:
+        login(self.client, self.world.secretariat)
+
+        response = self.client.get(f"/evaluation/cycles/{self.cycle.pk}/")
+
+        with translation.override("id"):
+            floored = str(formats.localize(D("900.99")))
+            rounded = str(formats.localize(D("901.00")))
+        self.assertContains(response, floored)
+        self.assertNotContains(response, rounded)

@@ -32,6 +32,7 @@ from layak.evaluations.models import (
     QuestionPlanning,
 )
 from layak.evaluations.tests.factories import (
+    BandSpec,
     City,
     answer_of,
     make_city,
@@ -367,13 +368,21 @@ class ReviewAndSubmissionTests(EvaluationTestCase):
         answer = services.answer_submit(actor=self.focal, answer=self.answered("1.02"))
         with self.assertRaises(ValidationError) as caught:
             services.answer_review(
-                actor=self.world.secretariat, answer=answer, accept=False, note="   "
+                actor=self.world.secretariat,
+                answer=answer,
+                expected_version=answer.version,
+                accept=False,
+                note="   ",
             )
         self.assertEqual(caught.exception.message_dict["note"], ["Say what must be revised."])
         self.assertEqual(Answer.objects.get(pk=answer.pk).status, AnswerStatus.SUBMITTED)
 
         returned = services.answer_review(
-            actor=self.world.secretariat, answer=answer, accept=False, note=" Lampirkan SK. "
+            actor=self.world.secretariat,
+            answer=answer,
+            expected_version=answer.version,
+            accept=False,
+            note=" Lampirkan SK. ",
         )
         self.assertEqual(returned.status, AnswerStatus.RETURNED)
         self.assertEqual(returned.review_note, "Lampirkan SK.")
@@ -383,7 +392,12 @@ class ReviewAndSubmissionTests(EvaluationTestCase):
 
     def test_accepting_sets_the_status(self) -> None:
         answer = services.answer_submit(actor=self.focal, answer=self.answered("1.02"))
-        accepted = services.answer_review(actor=self.world.secretariat, answer=answer, accept=True)
+        accepted = services.answer_review(
+            actor=self.world.secretariat,
+            answer=answer,
+            expected_version=answer.version,
+            accept=True,
+        )
         self.assertEqual(Answer.objects.get(pk=answer.pk).status, AnswerStatus.ACCEPTED)
         self.assertEqual(accepted.review_note, "")
         self.assertEqual(
@@ -516,7 +530,8 @@ class EvidenceTests(EvaluationTestCase):
             name="bukti.pdf",
         )
         pk = evidence.pk
-        services.evidence_remove(actor=self.focal, evidence=evidence)
+        with self.captureOnCommitCallbacks(execute=True):
+            services.evidence_remove(actor=self.focal, evidence=evidence)
         self.assertFalse(Evidence.objects.exists())
         self.assertEqual(self.stored_files(), [])
         self.assertTrue(
@@ -581,3 +596,190 @@ class PlanningTests(EvaluationTestCase):
                 efforts={},
             )
         self.assertFalse(QuestionPlanning.objects.exists())
+
+
+@override_settings(LANGUAGE_CODE="en")
+class ReviewConflictTests(EvaluationTestCase):
+    """Two reviewers read the same submitted answer: the second review is refused (issue #3:
+    no silent overwrite, for reviews as for answers)."""
+
+    def test_second_review_of_the_same_version_is_a_conflict_and_changes_nothing(self) -> None:
+        answer = self.answer("1.02")
+        answer = services.answer_save(
+            actor=self.focal,
+            answer=answer,
+            expected_version=answer.version,
+            option=option_of(self.instrument, "1.02", "1"),
+            explanation="",
+            data_values={},
+        )
+        answer = services.answer_submit(actor=self.focal, answer=answer)
+        read = answer.version
+        services.answer_review(
+            actor=self.world.secretariat, answer=answer, expected_version=read, accept=True
+        )
+        with self.assertRaises(ConflictError) as caught:
+            services.answer_review(
+                actor=self.world.secretariat,
+                answer=Answer.objects.get(pk=answer.pk),
+                expected_version=read,
+                accept=False,
+                note="Lampirkan SK.",
+            )
+        stored = Answer.objects.get(pk=answer.pk)
+        self.assertIsInstance(caught.exception.current, Answer)
+        self.assertEqual(
+            (stored.status, stored.version, stored.review_note),
+            (AnswerStatus.ACCEPTED, read + 1, ""),
+        )
+        self.assertFalse(AnswerRevision.objects.filter(answer=answer, action="return").exists())
+
+
+@override_settings(LANGUAGE_CODE="en")
+class SubmittedCycleRaceTests(EvaluationTestCase):
+    """The permission check reads the cycle before the service runs; a submission in between
+    must still stop every change (the services check again under the cycle's lock)."""
+
+    media: Path
+
+    def setUp(self) -> None:
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        self.media = Path(folder.name)
+        self.enterContext(override_settings(MEDIA_ROOT=folder.name))
+
+    def submit_behind_the_back(self) -> None:
+        Cycle.objects.filter(pk=self.cycle.pk).update(status=CycleStatus.SUBMITTED)
+
+    def test_answer_saved_after_the_cycle_was_submitted_is_refused(self) -> None:
+        answer = self.answer("1.02")  # read while the cycle was open
+        self.submit_behind_the_back()
+        with self.assertRaises(PermissionDenied):
+            services.answer_save(
+                actor=self.focal,
+                answer=answer,
+                expected_version=answer.version,
+                option=option_of(self.instrument, "1.02", "1"),
+                explanation="",
+                data_values={},
+            )
+        stored = Answer.objects.get(pk=answer.pk)
+        self.assertEqual((stored.option_id, stored.version), (None, 1))
+        self.assertFalse(AnswerRevision.objects.exists())
+
+    def test_submitted_answer_is_not_saved_even_with_its_current_version(self) -> None:
+        answer = self.answer("1.02")
+        Answer.objects.filter(pk=answer.pk).update(status=AnswerStatus.SUBMITTED)
+        with self.assertRaises(PermissionDenied):
+            services.answer_save(
+                actor=self.focal,
+                answer=answer,
+                expected_version=answer.version,
+                option=option_of(self.instrument, "1.02", "1"),
+                explanation="",
+                data_values={},
+            )
+        self.assertIsNone(Answer.objects.get(pk=answer.pk).option_id)
+
+    def test_evidence_added_after_the_cycle_was_submitted_is_refused(self) -> None:
+        answer = self.answer("1.01")
+        self.submit_behind_the_back()
+        with self.assertRaises(PermissionDenied):
+            services.evidence_add(
+                actor=self.focal,
+                answer=answer,
+                upload=SimpleUploadedFile("bukti.pdf", DEMO_PDF),
+                name="bukti.pdf",
+            )
+        self.assertFalse(Evidence.objects.exists())
+        self.assertEqual([p for p in self.media.rglob("*") if p.is_file()], [])
+
+    def test_cycle_submitted_twice_is_refused_and_keeps_its_submission_time(self) -> None:
+        stale = Cycle.objects.get(pk=self.cycle.pk)
+        services.cycle_submit(actor=self.world.secretariat, cycle=self.cycle)
+        submitted_at = Cycle.objects.get(pk=self.cycle.pk).submitted_at
+        with self.assertRaises(PermissionDenied):
+            services.cycle_submit(actor=self.world.secretariat, cycle=stale)
+        self.assertEqual(Cycle.objects.get(pk=self.cycle.pk).submitted_at, submitted_at)
+
+    def test_band_conditions_are_refused_once_the_cycle_is_submitted(self) -> None:
+        instrument = make_instrument(
+            name="Dengan syarat",
+            bands=[BandSpec("kla", "KLA", "0", "1000", conditions="Syarat tambahan")],
+        )
+        cycle = make_cycle(
+            city=self.world.city, instrument=instrument, actor=self.world.secretariat, year=2030
+        )
+        services.cycle_submit(actor=self.world.secretariat, cycle=cycle)
+        with self.assertRaises(PermissionDenied):
+            services.cycle_set_conditions(
+                actor=self.world.secretariat, cycle=cycle, band_codes=["kla"]
+            )
+        self.assertEqual(Cycle.objects.get(pk=cycle.pk).conditions_met, [])
+
+    def test_stored_file_is_deleted_only_when_the_removal_commits(self) -> None:
+        evidence = services.evidence_add(
+            actor=self.focal,
+            answer=self.answer("1.01"),
+            upload=SimpleUploadedFile("bukti.pdf", DEMO_PDF),
+            name="bukti.pdf",
+        )
+        name = evidence.file.name
+        storage = evidence.file.storage
+        with self.captureOnCommitCallbacks() as callbacks:
+            services.evidence_remove(actor=self.focal, evidence=evidence)
+            # Not committed yet: a rollback here would bring the record back, with its file.
+            self.assertTrue(storage.exists(name))
+        self.assertEqual(len(callbacks), 1)
+        callbacks[0]()
+        self.assertFalse(storage.exists(name))
+        self.assertFalse(Evidence.objects.exists())
+
+
+@override_settings(LANGUAGE_CODE="en")
+class EffortValidationTests(EvaluationTestCase):
+    def test_planning_refuses_non_finite_and_huge_efforts(self) -> None:
+        own = option_of(self.instrument, "1.02", "1")
+        for text in ("NaN", "sNaN", "Infinity", "-Infinity", "1e30", "1000000.01"):
+            with self.subTest(effort=text), self.assertRaises(ValidationError):
+                services.planning_set(
+                    actor=self.world.secretariat,
+                    cycle=self.cycle,
+                    question=own.question,
+                    impossible=False,
+                    efforts={str(own.pk): Decimal(text)},
+                )
+        self.assertFalse(QuestionPlanning.objects.exists())
+
+    def test_largest_effort_is_accepted(self) -> None:
+        own = option_of(self.instrument, "1.02", "1")
+        services.planning_set(
+            actor=self.world.secretariat,
+            cycle=self.cycle,
+            question=own.question,
+            impossible=False,
+            efforts={str(own.pk): Decimal(1_000_000)},
+        )
+        self.assertEqual(QuestionPlanning.objects.get().efforts, {str(own.pk): "1000000"})
+
+
+@override_settings(LANGUAGE_CODE="en")
+class AssignmentTests(EvaluationTestCase):
+    def test_inactive_agency_cannot_be_assigned(self) -> None:
+        closed = make_agency(region=self.world.city, code="dinas-lama", is_active=False)
+        question_ = option_of(self.instrument, "1.02", "1").question
+        with self.assertRaises(ValidationError):
+            services.assignment_set(
+                actor=self.world.secretariat,
+                cycle=self.cycle,
+                question=question_,
+                agencies=[self.world.dp3akb, closed],
+            )
+        self.assertEqual(
+            list(
+                Assignment.objects.filter(cycle=self.cycle, question=question_).values_list(
+                    "agency_id", flat=True
+                )
+            ),
+            [self.world.disdukcapil.pk],
+        )

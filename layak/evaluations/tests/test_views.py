@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import zipfile
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import formats, translation
 
+from layak.accounts.models import Agency
 from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import login
 from layak.core.uploads import NOT_ACCEPTED
@@ -25,11 +27,13 @@ from layak.evaluations.models import (
     Answer,
     AnswerRevision,
     AnswerStatus,
+    Assignment,
     Cycle,
     CycleStatus,
     Evidence,
     Instrument,
     Question,
+    QuestionPlanning,
 )
 from layak.evaluations.spreadsheet import Row, read_xlsx
 from layak.evaluations.tests import _world
@@ -348,7 +352,10 @@ class EvidenceTests(_world.WorldTestCase):
         evidence = self._stored()
         path = evidence.file.path
 
-        response = client_of(self.world.focal).post(f"/evaluation/evidence/{evidence.pk}/remove/")
+        with self.captureOnCommitCallbacks(execute=True):
+            response = client_of(self.world.focal).post(
+                f"/evaluation/evidence/{evidence.pk}/remove/"
+            )
 
         self.assertRedirects(
             response, f"/evaluation/answers/{self.answer.pk}/", fetch_redirect_response=False
@@ -377,9 +384,58 @@ class ReviewTests(_world.WorldTestCase):
     def _review(self, person: Any, decision: str, note: str = "") -> Any:
         return client_of(person).post(
             f"/evaluation/answers/{self.answer.pk}/review/",
-            {"decision": decision, "note": note},
+            {"decision": decision, "note": note, "version": str(self.answer.version)},
             follow=True,
         )
+
+    def test_review_form_carries_the_answers_version(self) -> None:
+        response = client_of(self.world.secretariat).get(f"/evaluation/answers/{self.answer.pk}/")
+
+        self.assertEqual(response.context["review_form"].initial["version"], self.answer.version)
+        self.assertContains(response, f'name="version" value="{self.answer.version}"')
+
+    def test_second_review_of_the_same_version_gets_a_conflict_and_changes_nothing(self) -> None:
+        url = f"/evaluation/answers/{self.answer.pk}/"
+        first, second = client_of(self.world.secretariat), client_of(self.world.secretariat)
+        version = first.get(url).context["review_form"].initial["version"]
+        self.assertEqual(second.get(url).context["review_form"].initial["version"], version)
+
+        accepted = first.post(f"{url}review/", {"decision": "accept", "version": str(version)})
+        response = second.post(
+            f"{url}review/",
+            {"decision": "return", "note": "Lampirkan SK.", "version": str(version)},
+        )
+
+        self.assertEqual(accepted.status_code, 302)
+        self.assertEqual(response.status_code, 409)
+        self.assertContains(response, 'data-testid="conflict"', status_code=409)
+        self.assertEqual(response.context["conflict"].status, AnswerStatus.ACCEPTED)
+        self.answer.refresh_from_db()
+        self.assertEqual(
+            (self.answer.status, self.answer.version, self.answer.review_note),
+            (AnswerStatus.ACCEPTED, version + 1, ""),
+        )
+        self.assertFalse(self.answer.revisions.filter(action="return").exists())
+        # The form now carries the stored version, so a deliberate second review goes through.
+        self.assertEqual(response.context["review_form"].initial["version"], version + 1)
+        again = second.post(
+            f"{url}review/",
+            {"decision": "return", "note": "Lampirkan SK.", "version": str(version + 1)},
+        )
+        self.assertEqual(again.status_code, 302)
+        self.answer.refresh_from_db()
+        self.assertEqual(self.answer.status, AnswerStatus.RETURNED)
+
+    def test_review_without_version_changes_nothing(self) -> None:
+        response = client_of(self.world.secretariat).post(
+            f"/evaluation/answers/{self.answer.pk}/review/",
+            {"decision": "accept", "note": ""},
+            follow=True,
+        )
+
+        self.assertEqual([level for level, _text in messages_of(response)], [constants.ERROR])
+        self.answer.refresh_from_db()
+        self.assertEqual(self.answer.status, AnswerStatus.SUBMITTED)
 
     def test_secretariat_sees_the_review_form_of_a_submitted_answer(self) -> None:
         response = client_of(self.world.secretariat).get(f"/evaluation/answers/{self.answer.pk}/")
@@ -422,7 +478,8 @@ class ReviewTests(_world.WorldTestCase):
 
     def test_focal_point_cannot_review(self) -> None:
         response = client_of(self.world.focal).post(
-            f"/evaluation/answers/{self.answer.pk}/review/", {"decision": "accept", "note": ""}
+            f"/evaluation/answers/{self.answer.pk}/review/",
+            {"decision": "accept", "note": "", "version": str(self.answer.version)},
         )
 
         self.assertEqual(response.status_code, 403)
@@ -587,6 +644,20 @@ def _workbook(instrument: Instrument, **meta: str) -> bytes:
     return buffer.getvalue()
 
 
+def _damaged(content: bytes, sheet: str = "xl/worksheets/sheet4.xml") -> bytes:
+    """``content`` with the compressed data of one sheet (the fourth, "questions", as openpyxl
+    writes them in order) garbled: the workbook still opens, since sheets are read lazily,
+    and reading that sheet's rows fails."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        info = archive.getinfo(sheet)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    garbled = bytearray(content)
+    for position in range(middle, middle + 64):
+        garbled[position] ^= 0xFF
+    return bytes(garbled)
+
+
 class InstrumentPageTests(_world.WorldTestCase):
     def _upload(self, person: Any, content: bytes) -> Any:
         return client_of(person).post(
@@ -594,10 +665,10 @@ class InstrumentPageTests(_world.WorldTestCase):
             {"file": SimpleUploadedFile("instrumen.xlsx", content, content_type=XLSX)},
         )
 
-    def test_secretariat_loads_an_exported_and_renamed_workbook(self) -> None:
+    def test_national_admin_loads_an_exported_and_renamed_workbook(self) -> None:
         content = _workbook(self.world.instrument, name="Instrumen KLA 2024 (salinan)")
 
-        response = self._upload(self.world.secretariat, content)
+        response = self._upload(self.world.national_admin, content)
 
         self.assertRedirects(response, "/evaluation/instruments/")
         copy = Instrument.objects.get(name="Instrumen KLA 2024 (salinan)")
@@ -613,7 +684,7 @@ class InstrumentPageTests(_world.WorldTestCase):
         buffer = io.BytesIO()
         book.save(buffer)
 
-        response = self._upload(self.world.secretariat, buffer.getvalue())
+        response = self._upload(self.world.national_admin, buffer.getvalue())
 
         self.assertEqual(response.status_code, 400)
         self.assertContains(response, 'data-testid="import-errors"', status_code=400)
@@ -624,27 +695,42 @@ class InstrumentPageTests(_world.WorldTestCase):
         self.assertEqual(Instrument.objects.count(), 1)
 
     def test_file_that_is_not_a_workbook_is_refused(self) -> None:
-        response = self._upload(self.world.secretariat, _world.PDF)
+        response = self._upload(self.world.national_admin, _world.PDF)
 
         self.assertEqual(response.status_code, 400)
         self.assertTrue(response.context["form"].errors["file"])
         self.assertEqual(Instrument.objects.count(), 1)
 
-    def test_focal_point_cannot_load_an_instrument(self) -> None:
+    def test_workbook_damaged_inside_a_sheet_is_refused(self) -> None:
+        content = _damaged(_workbook(self.world.instrument, name="Rusak di dalam"))
+
+        response = self._upload(self.world.national_admin, content)
+
+        self.assertEqual(response.status_code, 400)
+        self.assertIn(
+            "bukan berkas XLSX yang dapat dibaca",
+            " ".join(message for _row, message in response.context["errors"]),
+        )
+        self.assertEqual(Instrument.objects.count(), 1)
+
+    def test_focal_point_and_city_secretariat_cannot_load_an_instrument(self) -> None:
         content = _workbook(self.world.instrument, name="Instrumen titipan")
+        for person in (self.world.focal, self.world.secretariat):
+            with self.subTest(person=person.full_name):
+                response = self._upload(person, content)
 
-        response = self._upload(self.world.focal, content)
-
-        self.assertEqual(response.status_code, 403)
+                self.assertEqual(response.status_code, 403)
         self.assertFalse(Instrument.objects.filter(name="Instrumen titipan").exists())
 
-    def test_upload_form_is_shown_to_the_secretariat_only(self) -> None:
+    def test_upload_form_is_shown_to_the_national_admin_only(self) -> None:
         self.assertContains(
-            client_of(self.world.secretariat).get("/evaluation/instruments/"), 'type="file"'
+            client_of(self.world.national_admin).get("/evaluation/instruments/"), 'type="file"'
         )
-        self.assertNotContains(
-            client_of(self.world.leader).get("/evaluation/instruments/"), 'type="file"'
-        )
+        for person in (self.world.secretariat, self.world.leader):
+            with self.subTest(person=person.full_name):
+                self.assertNotContains(
+                    client_of(person).get("/evaluation/instruments/"), 'type="file"'
+                )
 
     def test_instrument_download_is_an_xlsx_workbook(self) -> None:
         response = client_of(self.world.focal).get(
@@ -721,7 +807,7 @@ class WhatIfTests(_world.WorldTestCase):
         self.assertEqual(response.context["hypothetical"].total.self_points, Decimal(0))
 
     def test_full_page_lists_the_city_questions(self) -> None:
-        response = client_of(self.world.focal).get(
+        response = client_of(self.world.leader).get(
             f"/evaluation/cycles/{self.world.cycle.pk}/what-if/"
         )
 
@@ -732,6 +818,38 @@ class WhatIfTests(_world.WorldTestCase):
             instrument=self.world.instrument, scope="city"
         ).count()
         self.assertEqual(len(response.context["rows"]), city_questions)
+
+    def test_focal_point_lists_only_their_own_agencys_answers(self) -> None:
+        other = _world.answer_of(self.world.cycle, _world.OTHER_AGENCY_QUESTION)
+        chosen = _world.option_of(other, "0.75")
+        Answer.objects.filter(pk=other.pk).update(option=chosen)
+
+        response = client_of(self.world.focal).get(
+            f"/evaluation/cycles/{self.world.cycle.pk}/what-if/"
+        )
+
+        self.assertEqual(response.status_code, 200)
+        codes = sorted(code for _answer, _options, code in response.context["rows"])
+        self.assertEqual(codes, ["1.02", "4.01", "4.02", "4.03", "4.04", "7.01"])
+        self.assertNotContains(response, f'name="answer_{other.pk}"')
+        self.assertNotContains(response, f'value="{chosen.pk}" selected')
+
+    def test_focal_point_cannot_probe_another_agencys_answer(self) -> None:
+        other = _world.answer_of(self.world.cycle, _world.OTHER_AGENCY_QUESTION)
+        Answer.objects.filter(pk=other.pk).update(option=_world.option_of(other, "0.75"))
+        own = _world.answer_of(self.world.cycle, _world.DUKCAPIL_QUESTION)  # 5 points
+
+        response = client_of(self.world.focal).post(
+            f"/evaluation/cycles/{self.world.cycle.pk}/what-if/",
+            {
+                f"answer_{other.pk}": str(_world.option_of(other, "0").pk),
+                f"answer_{own.pk}": str(_world.option_of(own, "1").pk),
+            },
+            HTTP_HX_REQUEST="true",
+        )
+
+        total = response.context["card"].total.self_points
+        self.assertEqual(response.context["hypothetical"].total.self_points, total + 5)
 
 
 class GapPageTests(_world.WorldTestCase):
@@ -894,3 +1012,121 @@ class QueryCountTests(_world.WorldTestCase):
         codes = sorted(a.question.code for a in response.context["answers"])
         extra = [f"99.{i:02d}" for i in range(1, 21, 2)]  # the city questions added above
         self.assertEqual(codes, ["1.02", "4.01", "4.02", "4.03", "4.04", "7.01", *extra])
+
+
+class PlanningPageTests(_world.WorldTestCase):
+    """The efforts typed on the planning page: numbers the gap analysis can compute with,
+    saved all together or not at all."""
+
+    def _questions(self) -> list[Question]:
+        return list(
+            Question.objects.filter(instrument=self.world.instrument).order_by(
+                "indicator__order", "order", "code"
+            )
+        )
+
+    def _effort_field(self, question: Question) -> str:
+        option = question.options.order_by("-fraction").first()
+        assert option is not None
+        return f"effort_{option.pk}"
+
+    def _post(self, data: dict[str, str]) -> Any:
+        return client_of(self.world.secretariat).post(
+            f"/evaluation/cycles/{self.world.cycle.pk}/planning/", data
+        )
+
+    def test_not_a_finite_sane_number_is_refused_and_nothing_saved(self) -> None:
+        field = self._effort_field(self._questions()[0])
+        for text in ("NaN", "sNaN", "Infinity", "-inf", "1e30", "1000001", "-1", "banyak"):
+            with self.subTest(effort=text):
+                response = self._post({field: text})
+
+                self.assertEqual(response.status_code, 400)
+                self.assertTrue(response.context["errors"])
+        self.assertFalse(QuestionPlanning.objects.exists())
+        gap = client_of(self.world.secretariat).get(
+            f"/evaluation/cycles/{self.world.cycle.pk}/gap/", {"target": "kla"}
+        )
+        self.assertEqual(gap.status_code, 200)
+
+    def test_one_refused_effort_saves_no_other_question(self) -> None:
+        questions = self._questions()
+        response = self._post(
+            {
+                f"impossible_{questions[0].pk}": "on",
+                self._effort_field(questions[0]): "3",
+                self._effort_field(questions[-1]): "NaN",
+            }
+        )
+
+        self.assertEqual(response.status_code, 400)
+        self.assertFalse(QuestionPlanning.objects.exists())
+
+    def test_valid_efforts_are_saved_with_a_comma_as_decimal_mark(self) -> None:
+        question = self._questions()[0]
+        field = self._effort_field(question)
+
+        response = self._post({field: "2,5"})
+
+        self.assertRedirects(
+            response,
+            f"/evaluation/cycles/{self.world.cycle.pk}/gap/",
+            fetch_redirect_response=False,
+        )
+        planning = QuestionPlanning.objects.get(question=question)
+        self.assertEqual(planning.efforts, {field[7:]: "2.5"})
+
+    def test_gap_page_ignores_an_invalid_effort_stored_earlier(self) -> None:
+        question = self._questions()[0]
+        field = self._effort_field(question)
+        QuestionPlanning.objects.create(
+            cycle=self.world.cycle, question=question, efforts={field[7:]: "NaN"}
+        )
+
+        response = client_of(self.world.secretariat).get(
+            f"/evaluation/cycles/{self.world.cycle.pk}/gap/", {"target": "pratama"}
+        )
+
+        self.assertEqual(response.status_code, 200)
+
+
+class AssignmentPageTests(_world.WorldTestCase):
+    def _post(self, values: list[str]) -> Any:
+        answer = _world.answer_of(self.world.cycle, _world.OTHER_AGENCY_QUESTION)
+        return client_of(self.world.secretariat).post(
+            f"/evaluation/cycles/{self.world.cycle.pk}/questions/{answer.question_id}/assignment/",
+            {"agencies": values},
+            follow=True,
+        )
+
+    def _assigned(self) -> list[int]:
+        answer = _world.answer_of(self.world.cycle, _world.OTHER_AGENCY_QUESTION)
+        return sorted(
+            Assignment.objects.filter(
+                cycle=self.world.cycle, question_id=answer.question_id
+            ).values_list("agency_id", flat=True)
+        )
+
+    def test_digits_other_than_ascii_are_ignored(self) -> None:
+        response = self._post(["²", "٣", "１", str(self.world.disdukcapil.pk)])
+
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(self._assigned(), [self.world.disdukcapil.pk])
+
+    def test_only_unicode_digits_assign_nobody(self) -> None:
+        before = self._assigned()
+
+        response = self._post(["²", "٣"])
+
+        self.assertEqual([level for level, _text in messages_of(response)], [constants.ERROR])
+        self.assertEqual(self._assigned(), before)
+
+    def test_inactive_agency_is_not_offered_nor_assigned(self) -> None:
+        before = self._assigned()
+        Agency.objects.filter(pk=self.world.disdukcapil.pk).update(is_active=False)
+
+        response = self._post([str(self.world.disdukcapil.pk)])
+
+        self.assertEqual([level for level, _text in messages_of(response)], [constants.ERROR])
+        self.assertEqual(self._assigned(), before)
+        self.assertNotIn(self.world.disdukcapil, response.context["city_agencies"])

@@ -12,7 +12,7 @@ from layak.evaluations.services import reminders_enqueue
 
 
 class Command(BaseCommand):
-    help = "Queue e-mail reminders to agencies with open answers before the answer deadline."
+    help = "Queue e-mail reminders before the answer, review and submission deadlines."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
