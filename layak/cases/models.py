@@ -116,7 +116,7 @@ class Case(models.Model):
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("kab/kota")
     )
-    number = models.CharField(_("case number"), max_length=30, unique=True)
+    number = models.CharField(_("case number"), max_length=80, unique=True)
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="cases", verbose_name=_("agency")
     )

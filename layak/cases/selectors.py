@@ -267,14 +267,16 @@ def simfoni_rows(cases: QuerySet[Case]) -> Iterable[dict[str, Any]]:
         )
         .order_by("case__number", "pk")
     )
-    for index, victim in enumerate(victims.iterator(chunk_size=500), start=1):
+    per_case: dict[int, int] = {}
+    for victim in victims.iterator(chunk_size=500):
         case = victim.case
+        per_case[case.pk] = per_case.get(case.pk, 0) + 1
         incidents = list(case.incidents.all())
         yield {
             "case_number": case.number,
-            "victim_no": index,
+            "victim_no": per_case[case.pk],
             "opened_on": case.opened_on.isoformat(),
-            "stage": case.get_stage_display(),
+            "stage": case.stage,
             "kelurahan_code": case.kelurahan.code if case.kelurahan else "",
             "kelurahan": case.kelurahan.name if case.kelurahan else "",
             "sex": victim.sex,

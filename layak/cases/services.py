@@ -3,12 +3,14 @@ field names only, never values; the case timeline (``CaseEvent``) holds no ident
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from encrypted_fields.fields import EncryptedTextField
@@ -100,6 +103,30 @@ def referral_response_hours() -> int:
     return int(getattr(settings, "LAYAK_REFERRAL_RESPONSE_HOURS", 48))
 
 
+LOOKUPS_CSV = Path(__file__).resolve().parent / "data" / "lookups.csv"
+
+
+def lookups_load() -> int:
+    """Load the bundled category lists (idempotent; existing rows keep the administrator's
+    edits). The data migration loads them too; tests that flush the database call this."""
+    created = 0
+    with LOOKUPS_CSV.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            _lookup, made = Lookup.objects.get_or_create(
+                kind=row["kind"],
+                code=row["code"],
+                defaults={
+                    "name": row["name"],
+                    "name_en": row["name_en"],
+                    "order": int(row["order"]),
+                    "min_value": int(row["min_value"]) if row["min_value"] else None,
+                    "max_value": int(row["max_value"]) if row["max_value"] else None,
+                },
+            )
+            created += made
+    return created
+
+
 def age_group_for(age: int) -> Lookup | None:
     """The SIMFONI age group an age falls in (lists are data: bounds on the lookup rows)."""
     return (
@@ -136,10 +163,10 @@ def _next_case_number(agency: Agency, year: int) -> str:
     # Agencies of different kab/kota share codes ("uptd-ppa"): the region code keeps the
     # number unique across one database serving many cities.
     region = agency.region.code.replace(".", "") if agency.region else "00"
-    prefix = f"{region}-{(agency.code or 'case').upper()[:12]}-{year}-"
+    prefix = f"{region}-{(agency.code or 'case').upper()}-{year}-"
     last = (
         Case.objects.filter(number__startswith=prefix)
-        .order_by("-number")
+        .order_by(Length("number").desc(), "-number")
         .values_list("number", flat=True)
         .first()
     )

@@ -58,3 +58,58 @@ def test_pages_have_no_wcag_violations(new_page: Callable[..., Page], width: int
         assert _violations(page) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
     assert browser_errors(page) == []
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_case_pages_have_no_wcag_violations(new_page: Callable[..., Page], width: int) -> None:
+    """The public report form and every case page (issue #4), on a phone and a desktop."""
+    import time
+
+    import pyotp
+    from django.utils import timezone
+
+    from layak.accounts.tests.factories import enable_totp
+    from layak.cases import services
+    from layak.cases.tests.factories import make_case, make_case_world, report_data, victim_data
+
+    world = make_case_world()
+    world.worker.set_password(PASSWORD)
+    world.worker.save()
+    secret = enable_totp(world.worker)
+    report = services.report_record(actor=world.worker, data=report_data())
+    case = make_case(world, victims=[victim_data()])
+    services.consent_record(
+        actor=world.worker,
+        case=case,
+        purpose="services",
+        given_by="guardian",
+        given_on=timezone.localdate(),
+    )
+    page = new_page(viewport={"width": width, "height": 800})
+    for path in ("/lapor/", "/lapor/status/"):
+        page.goto(path)
+        assert _violations(page) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    log_in(page, world.worker.username)
+    totp = pyotp.TOTP(secret)
+    if totp.interval - time.time() % totp.interval < 2:
+        time.sleep(2)
+    page.locator("input[name=code]").fill(totp.now())
+    with page.expect_navigation():
+        page.get_by_role("button", name="Masuk").click()
+    for path in (
+        "/cases/",
+        f"/cases/reports/{report.pk}/",
+        "/cases/reports/new/",
+        f"/cases/{case.pk}/",
+        f"/cases/{case.pk}/victims/new/",
+        f"/cases/{case.pk}/refer/",
+        f"/cases/{case.pk}/access/",
+        "/cases/referrals/",
+        "/cases/emergency/",
+    ):
+        page.goto(path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert _violations(page) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    assert browser_errors(page) == []

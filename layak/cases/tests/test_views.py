@@ -144,7 +144,7 @@ class CaseFlowViewTests(TestCase):
         data = {"scope": "case", "to_agency": w.police.pk, "message": "Mohon pendampingan"}
         refused = self.client_for(w.worker).post(url, data)
         self.assertEqual(refused.status_code, 400)
-        self.assertContains(refused, "Consent is missing", status_code=400)
+        self.assertContains(refused, "Persetujuan belum ada", status_code=400)
         not_authorised = self.client_for(w.worker).post(
             url, {**data, "override_reason": "Anak dalam bahaya"}
         )
@@ -252,13 +252,13 @@ class PublicFormTests(TestCase):
         self.assertNotContains(status, "ditelantarkan")
         case = services.case_open(actor=self.world.worker, report=report, data=services.CaseData())
         status = client.post(reverse("report:status"), {"code": report.tracking_code})
-        self.assertContains(status, "Being handled")
+        self.assertContains(status, "Sedang ditangani")
         self.assertNotContains(status, case.number)
         services.stage_set(actor=self.world.worker, case=case, stage=Stage.CLOSED)
         status = client.post(reverse("report:status"), {"code": report.tracking_code})
-        self.assertContains(status, "Closed")
+        self.assertContains(status, "Ditutup")
         unknown = client.post(reverse("report:status"), {"code": "ZZZZZZZZZZ"})
-        self.assertContains(unknown, "No report has this tracking code")
+        self.assertContains(unknown, "Tidak ada laporan dengan kode pelacakan ini")
 
     def test_honeypot_stores_nothing(self) -> None:
         response = Client().post(

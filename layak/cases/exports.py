@@ -1,0 +1,116 @@
+"""The SIMFONI-PPA export (issue #4): one row per victim, in SIMFONI-PPA categories, as XLSX or
+CSV, so that agencies that must also report to SIMFONI-PPA type nothing twice.
+
+The rows come from :func:`layak.cases.selectors.simfoni_rows` and hold no name, NIK, address,
+phone number or narrative. The layout (columns, their meaning, category codes and how they map to
+SIMFONI-PPA fields) is documented in ``docs/simfoni-export.md``; keep the two in step.
+
+Every text cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return) is prefixed with an apostrophe, in both formats, so that a
+value typed into a case can never run as a formula on the receiving computer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import xlsxwriter
+
+#: The columns in order: (machine key, header in Indonesian). The key is what
+#: ``simfoni_rows`` yields and what the second sheet of the workbook lists; it never changes
+#: when a header is reworded.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("case_number", "Nomor kasus"),
+    ("victim_no", "No. korban"),
+    ("opened_on", "Tanggal pencatatan"),
+    ("stage", "Tahap penanganan"),
+    ("kelurahan_code", "Kode wilayah kelurahan"),
+    ("kelurahan", "Kelurahan kejadian"),
+    ("sex", "Jenis kelamin korban"),
+    ("age", "Usia korban (tahun)"),
+    ("age_group", "Kelompok usia"),
+    ("education", "Pendidikan korban"),
+    ("occupation", "Pekerjaan korban"),
+    ("disability", "Disabilitas"),
+    ("forms", "Bentuk kekerasan"),
+    ("place", "Tempat kejadian"),
+    ("perpetrator_relationship", "Hubungan pelaku dengan korban"),
+    ("services", "Layanan yang diterima"),
+    ("child_marriage", "Perkawinan anak"),
+    ("online_harm", "Kekerasan berbasis daring"),
+)
+KEYS: tuple[str, ...] = tuple(key for key, _header in COLUMNS)
+HEADERS: tuple[str, ...] = tuple(header for _key, header in COLUMNS)
+
+DATA_SHEET = "simfoni"
+COLUMNS_SHEET = "kolom"
+#: What a spreadsheet may take for the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+UTF8_BOM = "\ufeff"
+
+
+def neutralise(value: Any) -> Any:
+    """``value`` made safe for a spreadsheet cell: numbers stay numbers; text that could start
+    a formula gets a leading apostrophe; ``None`` becomes an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, int | float):
+        return value
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def _cells(rows: Iterable[Mapping[str, Any]]) -> Iterable[list[Any]]:
+    for row in rows:
+        yield [neutralise(row.get(key)) for key in KEYS]
+
+
+def simfoni_xlsx(rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """A workbook: sheet ``simfoni`` with the Indonesian headers and one row per victim, and
+    sheet ``kolom`` listing each column's machine key and header."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    bold = workbook.add_format({"bold": True})
+    sheet = workbook.add_worksheet(DATA_SHEET)
+    _write_row(sheet, 0, HEADERS, bold)
+    sheet.freeze_panes(1, 0)
+    for index, cells in enumerate(_cells(rows), start=1):
+        _write_row(sheet, index, cells)
+    sheet.set_column(0, len(COLUMNS) - 1, 18)
+    legend = workbook.add_worksheet(COLUMNS_SHEET)
+    _write_row(legend, 0, ("kolom", "kunci"), bold)
+    for index, (key, header) in enumerate(COLUMNS, start=1):
+        _write_row(legend, index, (header, key))
+    legend.set_column(0, 1, 32)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def _write_row(sheet: Any, row: int, cells: Sequence[Any], cell_format: Any = None) -> None:
+    # Text goes through write_string: xlsxwriter's write() would turn "=..." into a formula.
+    for column, value in enumerate(cells):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            sheet.write_number(row, column, value, cell_format)
+        else:
+            sheet.write_string(row, column, str(value), cell_format)
+
+
+def simfoni_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
+    """The same rows as CSV: UTF-8 with a byte-order mark (so Excel reads the accents),
+    comma-separated, Indonesian headers on the first line."""
+    buffer = io.StringIO(newline="")
+    buffer.write(UTF8_BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for cells in _cells(rows):
+        writer.writerow(cells)
+    return buffer.getvalue().encode("utf-8")
