@@ -13,6 +13,7 @@ from layak.accounts.models import Agency, User
 from layak.cases.models import (
     Channel,
     ConsentGiver,
+    Holiday,
     Lookup,
     LookupKind,
     Purpose,
@@ -385,3 +386,10 @@ class LookupForm(forms.ModelForm[Lookup]):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Case number or child's name"), max_length=100, required=False)
+
+
+class HolidayForm(forms.ModelForm[Holiday]):
+    class Meta:
+        model = Holiday
+        fields = ["date", "name"]
+        widgets = {"date": DATE}

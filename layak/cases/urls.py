@@ -38,4 +38,5 @@ urlpatterns = [
     path("categories/", views.lookup_list, name="lookups"),
     path("categories/new/", views.lookup_edit, name="lookup_new"),
     path("categories/<int:pk>/", views.lookup_edit, name="lookup_edit"),
+    path("holidays/", views.holiday_list, name="holidays"),
 ]

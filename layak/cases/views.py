@@ -30,6 +30,7 @@ from layak.cases.forms import (
     BreakGlassForm,
     CaseForm,
     ConsentForm,
+    HolidayForm,
     IncidentForm,
     LookupForm,
     MergeForm,
@@ -51,6 +52,7 @@ from layak.cases.models import (
     Case,
     Channel,
     Consent,
+    Holiday,
     Lookup,
     LookupKind,
     ReferralScope,
@@ -1063,5 +1065,43 @@ def lookup_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         request,
         "cases/lookup_form.html",
         {"form": form, "lookup": lookup},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@menu("case_lookups")
+def holiday_list(request: HttpRequest) -> HttpResponse:
+    """Public holidays: not working days for the follow-up deadline."""
+    require(can_manage_lookups(request.user))
+    form = HolidayForm(request.POST or None)
+    if request.method == "POST":
+        remove = request.POST.get("remove", "")
+        if remove.isascii() and remove.isdigit():
+            with transaction.atomic():
+                holiday = get_object_or_404(Holiday, pk=int(remove))
+                audit_record(
+                    actor=request.user, action=AuditAction.DELETE, obj=holiday, label=str(holiday)
+                )
+                holiday.delete()
+            messages.success(request, _("Holiday removed."))
+            return redirect("cases:holidays")
+        if form.is_valid():
+            with transaction.atomic():
+                saved = form.save()
+                audit_record(
+                    actor=request.user,
+                    action=AuditAction.CREATE,
+                    obj=saved,
+                    fields=["date", "name"],
+                    label=str(saved),
+                )
+            messages.success(request, _("Holiday saved."))
+            return redirect("cases:holidays")
+    holidays = Holiday.objects.filter(date__gte=timezone.localdate().replace(month=1, day=1))
+    return render(
+        request,
+        "cases/holiday_list.html",
+        {"form": form, "holidays": holidays},
         status=400 if request.method == "POST" else 200,
     )

@@ -303,3 +303,29 @@ class LookupAdminTests(TestCase):
         enable_totp(world.worker)
         login(client, world.worker)
         self.assertEqual(client.get(reverse("cases:lookups")).status_code, 403)
+
+
+class HolidayPageTests(TestCase):
+    def test_holiday_moves_the_follow_up_deadline(self) -> None:
+        import datetime
+
+        world = make_case_world()
+        admin = make_person(Role.ADMIN, agency=world.uptd)
+        client = Client()
+        login(client, admin)
+        monday = datetime.date(2026, 11, 30)
+        self.assertEqual(services.working_days_after(monday, 3), datetime.date(2026, 12, 3))
+        response = client.post(
+            reverse("cases:holidays"), {"date": "2026-12-01", "name": "Libur uji"}
+        )
+        self.assertRedirects(response, reverse("cases:holidays"))
+        self.assertEqual(services.working_days_after(monday, 3), datetime.date(2026, 12, 4))
+        bad = client.post(reverse("cases:holidays"), {"date": "2026-12-01", "name": "Lagi"})
+        self.assertEqual(bad.status_code, 400)
+        from layak.cases.models import Holiday
+
+        client.post(reverse("cases:holidays"), {"remove": str(Holiday.objects.get().pk)})
+        self.assertFalse(Holiday.objects.exists())
+        enable_totp(world.worker)
+        login(client, world.worker)
+        self.assertEqual(client.get(reverse("cases:holidays")).status_code, 403)
