@@ -34,7 +34,8 @@ class RequireTwoFactorMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(_ALLOWED_PREFIXES)
+            # path_info: the path inside Layak, whatever prefix (SCRIPT_NAME) it is served under.
+            and not request.path_info.startswith(_ALLOWED_PREFIXES)
             and must_enrol_two_factor(user)
         ):
             return redirect(reverse("mfa_activate_totp"))

@@ -271,12 +271,24 @@ def person_create(
 def person_update(
     *, actor: Any, person: User, roles: Iterable[str] | None = None, **values: Any
 ) -> User:
-    """Change a person's details, agency, scope and roles; changed field names are recorded."""
+    """Change a person's details, agency, scope and roles; changed field names are recorded.
+
+    Nobody changes their own roles, administrators included: another administrator grants
+    them, so no one alone widens what they may see (issue #2).
+    """
     if not can_manage_people(actor) or (person.is_superuser and not actor.is_superuser):
         raise PermissionDenied
     unknown = set(values) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    if roles is not None:
+        roles = _validate_roles(roles)
+        if person.pk == actor.pk and set(roles) != set(
+            person.role_assignments.values_list("role", flat=True)
+        ):
+            raise ValidationError(
+                {"roles": _("You cannot change your own roles; ask another administrator.")}
+            )
     if "agency" in values:
         _check_person_placement(actor, values["agency"])
     if person.pk == actor.pk and values.get("is_active") is False:
@@ -294,7 +306,7 @@ def person_update(
         ):
             raise ValidationError({"email": _("Another person already uses this e-mail address.")})
         person.save()
-    if roles is not None and _set_roles(person, _validate_roles(roles)):
+    if roles is not None and _set_roles(person, list(roles)):
         changed.append("roles")
     if changed:
         audit_record(

@@ -12,4 +12,6 @@ urlpatterns = [
     path("people/<int:pk>/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/unlock/", views.person_unlock, name="person_unlock"),
     path("profile/", views.profile, name="profile"),
+    # Listed before allauth's URLs (config.urls), so this replaces allauth's e-mail page.
+    path("accounts/email/", views.email_managed_by_administrator, name="email"),
 ]

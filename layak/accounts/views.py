@@ -184,5 +184,16 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def email_managed_by_administrator(request: HttpRequest) -> HttpResponse:
+    """Replaces allauth's page for adding and removing e-mail addresses.
+
+    Every address of an account is also a log-in name, and administrators manage people
+    (issue #2), so a person cannot add addresses of their own.
+    """
+    messages.info(request, _("Your e-mail address is managed by your administrator."))
+    return redirect("accounts:profile")
+
+
 def _status(form: BaseForm) -> int:
     return 400 if form.is_bound and form.errors else 200

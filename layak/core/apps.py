@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from layak.core import signals  # noqa: F401  (connects login/logout auditing)
+        from layak.core import signals  # noqa: F401  (connects auditing of log-in and own changes)

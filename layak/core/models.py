@@ -40,8 +40,10 @@ class AuditEntry(models.Model):
     """One audited event. Rows are never updated or deleted (database triggers refuse it).
 
     ``entry_hash`` is SHA-256 over the entry's content and ``prev_hash``, the hash of the entry
-    with the previous ``seq``; ``layak audit_verify`` recomputes the chain. Values of sensitive
-    fields are never stored here, only field names.
+    with the previous ``seq``; ``layak audit_verify`` recomputes the chain. With an audit key
+    (``LAYAK_AUDIT_KEY``) it is HMAC-SHA-256 instead and ``key_id`` names the key, so only who
+    holds the key can recompute it; entries written before the key have an empty ``key_id``.
+    Values of sensitive fields are never stored here, only field names.
     """
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
@@ -57,6 +59,7 @@ class AuditEntry(models.Model):
     region_code = models.CharField(_("region"), max_length=20, blank=True, db_index=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(_("audit key"), max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-seq"]
@@ -77,7 +80,11 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The single row that serialises appends and remembers the newest entry of the chain."""
+    """The single row that serialises appends and remembers the newest entry of the chain.
+
+    Database triggers let it only advance by one to the entry just appended; PostgreSQL also
+    refuses to delete it. ``layak audit_verify`` reports it missing or disagreeing.
+    """
 
     last_seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)

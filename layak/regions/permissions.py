@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from layak.accounts.permissions import is_admin
@@ -18,6 +19,18 @@ def can_view_regions(user: Any) -> bool:
 
 def can_import_regions(user: Any) -> bool:
     return bool(is_admin(user))
+
+
+def region_import_scope(user: Any) -> str | None:
+    """The region code whose subtree ``user`` may import into; None: anywhere.
+
+    A superuser and the command line (no user) load any region; an administrator only the
+    deployment's home kab/kota (``LAYAK_HOME_REGION``) and what lies in it, so no one renames
+    the regions of another city or province from here.
+    """
+    if user is None or getattr(user, "is_superuser", False):
+        return None
+    return str(settings.LAYAK_HOME_REGION)
 
 
 def regions_visible_to(user: Any) -> QuerySet[Region]:

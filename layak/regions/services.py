@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from layak.core.audit import audit_record
 from layak.core.errors import ImportRejected
 from layak.core.models import AuditAction
+from layak.core.permissions import code_within
 from layak.regions.models import (
     CODE_PATTERNS,
     LEVEL_DEPTH,
@@ -21,6 +22,7 @@ from layak.regions.models import (
     Region,
     RegionLevel,
 )
+from layak.regions.permissions import region_import_scope
 
 CSV_COLUMNS = ("code", "level", "parent_code", "name", "postcode")
 MAX_IMPORT_ROWS = 200_000
@@ -118,6 +120,26 @@ def _validate_rows(reader: csv.DictReader[str]) -> tuple[list[_Row], list[tuple[
     return rows, errors
 
 
+def _outside_scope_error(code: str, scope: str) -> str:
+    return _("Region %(code)s lies outside %(scope)s, the only region you may import into.") % {
+        "code": code,
+        "scope": scope,
+    }
+
+
+def _common_code(codes: list[str]) -> str:
+    """The deepest region code that all ``codes`` lie at or below ("" for none or national)."""
+    if not codes:
+        return ""
+    parts = [code.split(".") for code in codes]
+    common: list[str] = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return ".".join(common)
+
+
 def _check_parents(rows: list[_Row], errors: list[tuple[int, str]]) -> dict[str, Region]:
     in_file = {row.code: row for row in rows}
     parent_codes = {row.parent_code for row in rows if row.parent_code}
@@ -163,8 +185,9 @@ def regions_import_csv(*, stream: TextIO, actor: Any, source: str = "") -> Impor
     """Create or update regions from a CSV (code, level, parent_code, name, postcode).
 
     Codes must have their level's shape and nest in their parent's code, the parent must be in
-    the file or the database, and no code may repeat. Any error rejects the whole file, with the
-    row number of each error (the header is row 1), and nothing is saved.
+    the file or the database, and no code may repeat. An administrator imports only into the
+    home kab/kota (``region_import_scope``). Any error rejects the whole file, with the row
+    number of each error (the header is row 1), and nothing is saved.
     """
     try:
         reader = csv.DictReader(stream)
@@ -172,12 +195,20 @@ def regions_import_csv(*, stream: TextIO, actor: Any, source: str = "") -> Impor
     except (csv.Error, UnicodeDecodeError) as exc:
         message = _("The file is not a readable CSV file: %(e)s") % {"e": exc}
         raise ImportRejected([(0, message)]) from exc
+    scope = region_import_scope(actor)
+    if scope is not None:
+        errors.extend(
+            (row.number, _outside_scope_error(row.code, scope))
+            for row in rows
+            if not code_within(row.code, scope)
+        )
     if not rows and not errors:
         errors.append((1, _("The file has no data rows.")))
     existing = _check_parents(rows, errors)
     if errors:
         raise ImportRejected(sorted(errors))
     created = updated = unchanged = 0
+    changed_codes: list[str] = []
     known = dict(existing)
     for row in sorted(rows, key=lambda r: (LEVEL_DEPTH[r.level], r.code)):
         parent = known.get(row.parent_code) if row.parent_code else None
@@ -202,12 +233,14 @@ def regions_import_csv(*, stream: TextIO, actor: Any, source: str = "") -> Impor
         region.full_clean(validate_unique=False)
         region.save()
         known[row.code] = region
+        changed_codes.append(row.code)
     if created or updated:
         audit_record(
             actor=actor,
             action=AuditAction.IMPORT,
             object_type="regions.region",
             label=f"{source or 'CSV'}: {created} created, {updated} updated"[:200],
+            region_code=_common_code(changed_codes),
             actor_label="system",
         )
     return ImportResult(created=created, updated=updated, unchanged=unchanged)
@@ -251,8 +284,9 @@ def _valid_geometry(geometry: Any) -> bool:
 def regions_import_boundaries(*, stream: TextIO, actor: Any, source: str = "") -> int:
     """Attach GeoJSON boundaries (a FeatureCollection with a ``code`` property) to regions.
 
-    Every feature must name a known region and carry a Polygon or MultiPolygon in WGS 84
-    [lng, lat]; any error rejects the whole file with the feature numbers (from 1).
+    Every feature must name a known region (within the home kab/kota for an administrator,
+    ``region_import_scope``) and carry a Polygon or MultiPolygon in WGS 84 [lng, lat]; any
+    error rejects the whole file with the feature numbers (from 1).
     """
     try:
         document = json.load(stream)
@@ -260,6 +294,10 @@ def regions_import_boundaries(*, stream: TextIO, actor: Any, source: str = "") -
         raise ImportRejected([(0, _("The file is not UTF-8 text."))]) from exc
     except json.JSONDecodeError as exc:
         message = _("The file is not valid JSON: %(e)s") % {"e": exc.msg}
+        raise ImportRejected([(0, message)]) from exc
+    except RecursionError as exc:
+        # Python's JSON parser recurses once per level of nesting; GeoJSON needs five.
+        message = _("The file nests arrays or objects too deeply to be GeoJSON.")
         raise ImportRejected([(0, message)]) from exc
     if not isinstance(document, dict):
         document = {}
@@ -269,6 +307,7 @@ def regions_import_boundaries(*, stream: TextIO, actor: Any, source: str = "") -
     errors: list[tuple[int, str]] = []
     if not features:
         errors.append((0, _("The file has no features.")))
+    scope = region_import_scope(actor)
     codes: list[str] = []
     seen: dict[str, int] = {}
     for number, feature in enumerate(features, start=1):
@@ -287,13 +326,15 @@ def regions_import_boundaries(*, stream: TextIO, actor: Any, source: str = "") -
             seen[code] = number
         if not code:
             errors.append((number, _("The feature has no 'code' property.")))
+        elif scope is not None and not code_within(code, scope):
+            errors.append((number, _outside_scope_error(code, scope)))
         elif not _valid_geometry(feature.get("geometry")):
             errors.append(
                 (number, _("Feature %(code)s has no valid Polygon/MultiPolygon.") % {"code": code})
             )
     regions = Region.objects.in_bulk([c for c in codes if c], field_name="code")
     for number, code in enumerate(codes, start=1):
-        if code and code not in regions:
+        if code and code not in regions and (scope is None or code_within(code, scope)):
             errors.append((number, _("Region %(code)s is not known.") % {"code": code}))
     if errors:
         raise ImportRejected(sorted(errors))
@@ -307,6 +348,7 @@ def regions_import_boundaries(*, stream: TextIO, actor: Any, source: str = "") -
         object_type="regions.region",
         fields=["boundary"],
         label=f"{source or 'GeoJSON'}: {len(codes)} boundaries"[:200],
+        region_code=_common_code(codes),
         actor_label="system",
     )
     return len(codes)

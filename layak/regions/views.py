@@ -17,7 +17,12 @@ from layak.core.permissions import require
 from layak.regions.forms import RegionImportForm
 from layak.regions.maps import MapShape, render_svg
 from layak.regions.models import Region
-from layak.regions.permissions import can_import_regions, can_view_regions, get_region_for
+from layak.regions.permissions import (
+    can_import_regions,
+    can_view_regions,
+    get_region_for,
+    region_import_scope,
+)
 from layak.regions.selectors import (
     home_region,
     region_ancestors,
@@ -106,9 +111,11 @@ def region_import(request: HttpRequest) -> HttpResponse:
             return redirect("regions:list")
         except ImportRejected as rejected:
             errors = rejected.errors
+    scope_code = region_import_scope(request.user)
+    scope = Region.objects.filter(code=scope_code).first() if scope_code is not None else None
     return render(
         request,
         "regions/region_import.html",
-        {"form": form, "errors": errors},
+        {"form": form, "errors": errors, "scope_code": scope_code, "scope": scope},
         status=400 if errors else 200,
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from unittest import mock
 
 import pyotp
+from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
@@ -20,12 +21,18 @@ from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.test import Client, TestCase
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.http import HttpResponse
+from django.test import Client, RequestFactory, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from layak.accounts.checks import check_mfa_required_roles
+from layak.accounts.middleware import RequireTwoFactorMiddleware
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
+from layak.accounts.services import person_unlock
 from layak.accounts.tests.factories import enable_totp, make_agency, make_person
 from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import login
@@ -38,6 +45,9 @@ WRONG_PASSWORD = "Salah-Sekali-2026!"
 LOGIN_URL = "/accounts/login/"
 #: The roles that see case data and must use two-factor log-in (issue #2).
 MFA_ROLES = (Role.CASE_MANAGER, Role.CASE_WORKER)
+#: Wrong two-factor codes accepted before every further code is refused for a while.
+MFA_CODE_LIMIT = 5
+LOCMEM_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 def post_login(client: Client, name: str, password: str) -> Response:
@@ -216,6 +226,26 @@ class LockoutTests(LoginTestCase):
         later = timezone.now() + settings.AXES_COOLOFF_TIME + timedelta(seconds=5)
         with clock_at(later):
             response = post_login(Client(), "siti", PASSWORD)
+        self.assertRedirects(response, "/", fetch_redirect_response=False)
+
+    def test_failures_through_a_second_address_lock_the_account(self) -> None:
+        EmailAddress.objects.create(user=self.person, email="siti.lain@example.invalid")
+        self.assertRedirects(
+            post_login(Client(), "siti.lain@example.invalid", PASSWORD),
+            "/",
+            fetch_redirect_response=False,
+        )
+        self._fail(self.client, "siti.lain@example.invalid", settings.AXES_FAILURE_LIMIT)
+        self.assert_locked_out(post_login(Client(), "siti", PASSWORD))
+        self.assert_locked_out(post_login(Client(), "siti@example.invalid", PASSWORD))
+        self.assert_locked_out(post_login(Client(), "siti.lain@example.invalid", PASSWORD))
+
+    def test_unlock_by_an_administrator_also_frees_the_second_address(self) -> None:
+        EmailAddress.objects.create(user=self.person, email="siti.lain@example.invalid")
+        self._fail(self.client, "siti.lain@example.invalid", settings.AXES_FAILURE_LIMIT)
+        admin = make_person(Role.ADMIN, agency=self.agency)
+        person_unlock(actor=admin, person=self.person)
+        response = post_login(Client(), "siti.lain@example.invalid", PASSWORD)
         self.assertRedirects(response, "/", fetch_redirect_response=False)
 
     def test_lockout_of_one_account_leaves_other_accounts_alone(self) -> None:
@@ -412,3 +442,124 @@ class TwoFactorTests(LoginTestCase):
         self.assertTrue(
             AuditEntry.objects.filter(action=AuditAction.LOGIN, object_id=str(worker.pk)).exists()
         )
+
+
+@override_settings(CACHES=LOCMEM_CACHE)
+class RateLimitWithARealCacheTests(LoginTestCase):
+    """With a cache that keeps allauth's counts (as in production), wrong two-factor codes are
+    limited per person and wrong passwords still meet django-axes' lockout page."""
+
+    worker: User
+    secret: str
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.worker = make_person(
+            Role.CASE_WORKER, agency=cls.agency, username="pekerja", password=PASSWORD
+        )
+        cls.secret = enable_totp(cls.worker)
+
+    def _post_code(self, client: Client, code: str) -> Response:
+        return client.post(reverse("mfa_authenticate"), {"code": code})
+
+    def test_wrong_totp_codes_beyond_the_limit_refuse_even_the_right_code(self) -> None:
+        self.assertRedirects(
+            post_login(self.client, "pekerja", PASSWORD),
+            reverse("mfa_authenticate"),
+            fetch_redirect_response=False,
+        )
+        code = current_totp(self.secret)
+        wrong = f"{(int(code) + 500_000) % 1_000_000:06d}"
+        for attempt in range(MFA_CODE_LIMIT):
+            response = self._post_code(self.client, wrong)
+            self.assertEqual(response.status_code, 200, f"attempt {attempt + 1}")
+        response = self._post_code(self.client, current_totp(self.secret))
+        self.assertEqual(response.status_code, 200)
+        self.assertIsNone(logged_in_user_id(self.client))
+        self.assertFalse(AuditEntry.objects.filter(action=AuditAction.LOGIN).exists())
+
+    def test_a_new_log_in_does_not_reset_the_count_of_wrong_codes(self) -> None:
+        post_login(self.client, "pekerja", PASSWORD)
+        code = current_totp(self.secret)
+        wrong = f"{(int(code) + 500_000) % 1_000_000:06d}"
+        for _ in range(MFA_CODE_LIMIT):
+            self._post_code(self.client, wrong)
+        client = Client()
+        post_login(client, "pekerja", PASSWORD)
+        self._post_code(client, current_totp(self.secret))
+        self.assertIsNone(logged_in_user_id(client))
+
+    def test_fewer_wrong_codes_than_the_limit_still_let_the_right_code_in(self) -> None:
+        post_login(self.client, "pekerja", PASSWORD)
+        code = current_totp(self.secret)
+        wrong = f"{(int(code) + 500_000) % 1_000_000:06d}"
+        for _ in range(MFA_CODE_LIMIT - 1):
+            self._post_code(self.client, wrong)
+        response = self._post_code(self.client, current_totp(self.secret))
+        self.assertRedirects(response, "/", fetch_redirect_response=False)
+
+    def test_wrong_passwords_meet_the_lockout_page_not_a_form_error(self) -> None:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            post_login(self.client, "siti", WRONG_PASSWORD)
+        response = post_login(self.client, "siti", PASSWORD)
+        self.assertEqual(response.status_code, 429)
+        self.assertTemplateUsed(response, "account/lockout.html")
+
+
+class EmailAddressManagementTests(LoginTestCase):
+    def test_email_page_sends_the_person_to_their_profile(self) -> None:
+        login(self.client, self.person)
+        response = self.client.get(reverse("account_email"))
+        self.assertRedirects(response, "/profile/", fetch_redirect_response=False)
+
+    def test_person_cannot_add_a_log_in_address_of_their_own(self) -> None:
+        login(self.client, self.person)
+        self.client.post(
+            reverse("account_email"), {"action_add": "", "email": "siti.lain@example.invalid"}
+        )
+        self.assertFalse(EmailAddress.objects.filter(email="siti.lain@example.invalid").exists())
+        self.assertNotEqual(
+            post_login(Client(), "siti.lain@example.invalid", PASSWORD).status_code, 302
+        )
+
+
+class TwoFactorMiddlewareTests(LoginTestCase):
+    def _through_middleware(self, user: User, path: str, script_name: str = "") -> HttpResponse:
+        request = RequestFactory().get(path, SCRIPT_NAME=script_name)
+        request.user = user
+        return RequireTwoFactorMiddleware(lambda request: HttpResponse("page"))(request)
+
+    def test_allauth_pages_are_reachable_under_a_url_prefix(self) -> None:
+        worker = make_person(Role.CASE_WORKER, agency=self.agency)
+        response = self._through_middleware(worker, "/accounts/2fa/totp/activate/", "/layak")
+        self.assertEqual(response.content, b"page")
+
+    def test_other_pages_under_a_url_prefix_still_need_enrolment(self) -> None:
+        worker = make_person(Role.CASE_WORKER, agency=self.agency)
+        response = self._through_middleware(worker, "/profile/", "/layak")
+        self.assertEqual(response.status_code, 302)
+
+
+class MfaRequiredRolesCheckTests(TestCase):
+    def test_known_roles_pass(self) -> None:
+        with self.settings(LAYAK_MFA_REQUIRED_ROLES=["case_manager", "case_worker"]):
+            self.assertEqual(check_mfa_required_roles(), [])
+
+    def test_unknown_role_is_an_error_naming_it(self) -> None:
+        with self.settings(LAYAK_MFA_REQUIRED_ROLES=["case_worker", "caseworker"]):
+            [error] = check_mfa_required_roles()
+        self.assertEqual(error.id, "accounts.E002")
+        self.assertIn("caseworker", error.msg)
+
+    def test_unknown_role_stops_the_management_commands(self) -> None:
+        with (
+            self.settings(LAYAK_MFA_REQUIRED_ROLES=["case_managr"]),
+            self.assertRaisesMessage(SystemCheckError, "case_managr"),
+        ):
+            call_command("check", tags=["security"])
+
+    def test_a_single_string_instead_of_a_list_is_an_error(self) -> None:
+        with self.settings(LAYAK_MFA_REQUIRED_ROLES="case_worker"):
+            [error] = check_mfa_required_roles()
+        self.assertEqual(error.id, "accounts.E001")

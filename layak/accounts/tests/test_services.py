@@ -419,6 +419,41 @@ class PersonUpdateTests(ServiceWorld):
         self.admin.refresh_from_db()
         self.assertTrue(self.admin.is_active)
 
+    def test_admin_cannot_change_their_own_roles(self) -> None:
+        audit_before = AuditEntry.objects.count()
+        with self.assertRaises(ValidationError) as raised:
+            services.person_update(
+                actor=self.admin,
+                person=self.admin,
+                roles=[Role.ADMIN, Role.CASE_MANAGER],
+                position="Kepala",
+            )
+        self.assertIn("roles", raised.exception.message_dict)
+        self.admin.refresh_from_db()
+        self.assertEqual(roles_of(self.admin), {Role.ADMIN})
+        self.assertEqual(self.admin.position, "")
+        self.assertEqual(AuditEntry.objects.count(), audit_before)
+
+    def test_admin_cannot_drop_their_own_roles_either(self) -> None:
+        with self.assertRaises(ValidationError):
+            services.person_update(actor=self.admin, person=self.admin, roles=[])
+        self.assertEqual(roles_of(self.admin), {Role.ADMIN})
+
+    def test_admin_may_save_their_own_details_with_the_same_roles(self) -> None:
+        services.person_update(
+            actor=self.admin, person=self.admin, roles=[Role.ADMIN], position="Kepala"
+        )
+        self.admin.refresh_from_db()
+        self.assertEqual(self.admin.position, "Kepala")
+        self.assertEqual(roles_of(self.admin), {Role.ADMIN})
+
+    def test_another_admin_may_change_an_admins_roles(self) -> None:
+        colleague = make_person(Role.ADMIN, agency=self.home)
+        services.person_update(
+            actor=colleague, person=self.admin, roles=[Role.ADMIN, Role.SECRETARIAT]
+        )
+        self.assertEqual(roles_of(self.admin), {Role.ADMIN, Role.SECRETARIAT})
+
     def test_admin_can_deactivate_another_person(self) -> None:
         services.person_update(actor=self.admin, person=self.person, is_active=False)
         self.person.refresh_from_db()

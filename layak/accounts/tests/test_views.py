@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from layak.accounts.models import Agency, AgencyKind, User
 from layak.accounts.roles import Role
 from layak.accounts.tests.factories import CityWorld, make_agency, make_city_world, make_person
-from layak.core.models import AuditEntry
+from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import login
 
 if TYPE_CHECKING:
@@ -273,6 +273,24 @@ class PersonFormPageTests(PageTestCase):
         response = self.post_as(admin, f"/people/{admin.pk}/", data)
         self.assertEqual(response.status_code, 400)
         self.assertTrue(User.objects.get(pk=admin.pk).is_active)
+
+    def test_admin_cannot_change_their_own_roles_through_the_page(self) -> None:
+        admin = self.world.admin
+        data = self._data(admin, roles=[Role.ADMIN, Role.CASE_MANAGER], position="Kepala")
+        with self.settings(LANGUAGE_CODE="en"):
+            response = self.post_as(admin, f"/people/{admin.pk}/", data)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(
+            response.context["form"].errors["roles"],
+            ["You cannot change your own roles; ask another administrator."],
+        )
+        self.assertEqual(set(admin.role_assignments.values_list("role", flat=True)), {Role.ADMIN})
+        self.assertEqual(User.objects.get(pk=admin.pk).position, "")
+        self.assertFalse(
+            AuditEntry.objects.filter(
+                action=AuditAction.UPDATE, object_type="accounts.user", object_id=str(admin.pk)
+            ).exists()
+        )
 
     def test_scope_outside_the_agency_region_is_refused(self) -> None:
         focal = self.world.focal

@@ -77,3 +77,34 @@ def test_unknown_cache_setting_is_refused() -> None:
     result = _load_settings({"DEBUG": "true", "LAYAK_CACHE": "memcached"})
     assert result.returncode != 0
     assert "LAYAK_CACHE" in result.stderr
+
+
+def _setting(name: str, env: dict[str, str]) -> str:
+    """The value of one setting when the settings load with ``env`` (in a fresh interpreter)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "LAYAK_"))}
+    clean.pop("DEBUG", None)
+    clean.update({"DEBUG": "true", "LAYAK_VAR_DIR": str(ROOT / "var")}, **env)
+    result = subprocess.run(  # noqa: S603  (fixed interpreter and arguments)
+        [sys.executable, "-c", f"import config.settings as s; print(repr(s.{name}))"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_allauth_trusts_as_many_proxies_as_the_lockout_and_audit_trail() -> None:
+    assert _setting("ALLAUTH_TRUSTED_PROXY_COUNT", {}) == "0"
+    assert _setting("ALLAUTH_TRUSTED_PROXY_COUNT", {"LAYAK_PROXY_COUNT": "2"}) == "2"
+
+
+def test_audit_keys_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
+    assert _setting("LAYAK_AUDIT_KEYS", {}) == "[]"
+    assert _setting("LAYAK_AUDIT_KEYS", {"LAYAK_AUDIT_KEY": "new, old"}) == "['new', 'old']"
+    key_file = tmp_path / "audit-key"
+    key_file.write_text("from-a-file\n", encoding="utf-8")
+    assert _setting("LAYAK_AUDIT_KEYS", {"LAYAK_AUDIT_KEY_FILE": str(key_file)}) == (
+        "['from-a-file']"
+    )

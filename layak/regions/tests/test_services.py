@@ -8,9 +8,10 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from layak.accounts.models import User
-from layak.accounts.tests.factories import make_person
+from layak.accounts.tests.factories import make_agency, make_person
 from layak.core.audit import audit_record
 from layak.core.errors import ImportRejected
 from layak.core.models import AuditAction, AuditChainHead, AuditEntry
@@ -141,6 +142,16 @@ class BundledRegionsTests(TestCase):
                 "balikpapan-kecamatan.geojson: 6 boundaries",
                 "balikpapan-kelurahan.geojson: 34 boundaries",
             ],
+        )
+
+    def test_audit_entries_carry_the_region_the_files_cover(self) -> None:
+        self.assertEqual(
+            list(
+                AuditEntry.objects.filter(action=AuditAction.IMPORT, object_type="regions.region")
+                .order_by("seq")
+                .values_list("region_code", flat=True)
+            ),
+            ["", "64.71", "64.71", "64.71"],
         )
 
     def test_loading_again_creates_nothing_and_writes_no_audit_entry(self) -> None:
@@ -491,6 +502,19 @@ class RegionCsvImportTests(TestCase):
         )
 
 
+def take_the_next_audit_sequence_number() -> None:
+    """A stray row takes the sequence number of the next audit entry, which then collides."""
+    audit_record(actor=None, action=AuditAction.UPDATE, object_type="x")
+    head = AuditChainHead.objects.get(pk=1)
+    AuditEntry.objects.create(
+        seq=head.last_seq + 1,
+        created_at=timezone.now(),
+        action=AuditAction.VIEW,
+        prev_hash=head.last_hash,
+        entry_hash="stray",
+    )
+
+
 @override_settings(LANGUAGE_CODE="en")
 class RegionImportAuditTests(TestCase):
     admin: User
@@ -536,9 +560,7 @@ class RegionImportAuditTests(TestCase):
         self.assertEqual(AuditEntry.objects.count(), audit_before)
 
     def test_regions_are_not_saved_when_the_audit_entry_cannot_be_written(self) -> None:
-        # Put the chain head behind the newest entry: the next entry's sequence number collides.
-        audit_record(actor=None, action=AuditAction.UPDATE, object_type="x")
-        AuditChainHead.objects.filter(pk=1).update(last_seq=0)
+        take_the_next_audit_sequence_number()
 
         with self.assertRaises(IntegrityError):
             import_csv(region_csv("64.71.01,kecamatan,64.71,Balikpapan Timur,"), self.admin)
@@ -547,8 +569,7 @@ class RegionImportAuditTests(TestCase):
 
     def test_boundaries_are_not_saved_when_the_audit_entry_cannot_be_written(self) -> None:
         make_region("64.71.01")
-        audit_record(actor=None, action=AuditAction.UPDATE, object_type="x")
-        AuditChainHead.objects.filter(pk=1).update(last_seq=0)
+        take_the_next_audit_sequence_number()
 
         with self.assertRaises(IntegrityError):
             import_geojson(feature_collection(("64.71.01", square())), self.admin)
@@ -696,8 +717,110 @@ class BoundaryImportEdgeTests(TestCase):
             {"type": "FeatureCollection", "features": []}, [(0, "The file has no features.")]
         )
 
+    def test_deeply_nested_json_is_rejected_with_a_clear_message(self) -> None:
+        depth = 100_000
+        nested = '{"type": "FeatureCollection", "features": ' + "[" * depth + "]" * depth + "}"
+        self.assert_rejected(
+            nested, [(0, "The file nests arrays or objects too deeply to be GeoJSON.")]
+        )
+
     def test_file_that_is_not_utf8_is_rejected_with_a_clear_message(self) -> None:
         stream = io.TextIOWrapper(io.BytesIO('{"name": "\xe9"}'.encode("latin-1")), "utf-8")
         with self.assertRaises(ImportRejected) as caught:
             regions_import_boundaries(stream=stream, actor=None)
         self.assertEqual(caught.exception.errors, [(0, "The file is not UTF-8 text.")])
+
+
+@override_settings(LANGUAGE_CODE="en", LAYAK_HOME_REGION="64.71")
+class RegionImportScopeTests(TestCase):
+    """An administrator imports only into the home kab/kota; a superuser and the command line
+    anywhere."""
+
+    admin: User
+    superuser: User
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        make_region("64", "Kalimantan Timur")
+        make_region("64.71", "Kota Balikpapan")
+        make_region("64.71.01", "Balikpapan Timur")
+        make_region("64.72", "Kota Samarinda")
+        city = Region.objects.get(code="64.71")
+        cls.admin = make_person("admin", agency=make_agency(region=city))
+        cls.superuser = make_person(is_superuser=True)
+
+    def assert_refused(self, text: str, errors: list[tuple[int, str]]) -> None:
+        names_before = list(Region.objects.order_by("code").values_list("code", "name"))
+        audit_before = AuditEntry.objects.count()
+        with self.assertRaises(ImportRejected) as caught:
+            import_csv(text, actor=self.admin)
+        self.assertEqual(caught.exception.errors, errors)
+        self.assertEqual(
+            list(Region.objects.order_by("code").values_list("code", "name")), names_before
+        )
+        self.assertEqual(AuditEntry.objects.count(), audit_before)
+
+    def test_admin_imports_within_the_home_city_and_the_entry_names_the_region(self) -> None:
+        result = import_csv(
+            region_csv(
+                "64.71.07,kecamatan,64.71,Balikpapan Baru,",
+                "64.71.07.1001,kelurahan,64.71.07,Baru Satu,76119",
+            ),
+            actor=self.admin,
+        )
+
+        self.assertEqual(result.created, 2)
+        entry = AuditEntry.objects.order_by("-seq").first()
+        assert entry is not None
+        self.assertEqual((entry.actor_id, entry.region_code), (self.admin.pk, "64.71.07"))
+
+    def test_admin_may_rename_the_home_city_itself(self) -> None:
+        import_csv(region_csv("64.71,kota,64,Kota Balikpapan Baru,"), actor=self.admin)
+
+        self.assertEqual(Region.objects.get(code="64.71").name, "Kota Balikpapan Baru")
+
+    def test_admin_cannot_rename_another_city(self) -> None:
+        self.assert_refused(
+            region_csv(
+                "64.71.01,kecamatan,64.71,Balikpapan Timur,",
+                "64.72,kota,64,Kota Samarinda Palsu,",
+            ),
+            [(3, "Region 64.72 lies outside 64.71, the only region you may import into.")],
+        )
+
+    def test_admin_cannot_rename_the_province_or_add_a_city_to_it(self) -> None:
+        self.assert_refused(
+            region_csv("64,provinsi,,Kaltim Palsu,", "64.99,kota,64,Kota Baru,"),
+            [
+                (2, "Region 64 lies outside 64.71, the only region you may import into."),
+                (3, "Region 64.99 lies outside 64.71, the only region you may import into."),
+            ],
+        )
+
+    def test_admin_cannot_attach_boundaries_outside_the_home_city(self) -> None:
+        audit_before = AuditEntry.objects.count()
+        with self.assertRaises(ImportRejected) as caught:
+            import_geojson(
+                feature_collection(("64.71.01", square()), ("64.72", square())), self.admin
+            )
+        self.assertEqual(
+            caught.exception.errors,
+            [(2, "Region 64.72 lies outside 64.71, the only region you may import into.")],
+        )
+        self.assertFalse(Region.objects.filter(boundary__isnull=False).exists())
+        self.assertEqual(AuditEntry.objects.count(), audit_before)
+
+    def test_admin_attaches_boundaries_inside_the_home_city(self) -> None:
+        import_geojson(feature_collection(("64.71.01", square())), self.admin)
+
+        self.assertEqual(Region.objects.get(code="64.71.01").boundary, square())
+        entry = AuditEntry.objects.order_by("-seq").first()
+        assert entry is not None
+        self.assertEqual(entry.region_code, "64.71.01")
+
+    def test_superuser_and_command_line_import_anywhere(self) -> None:
+        import_csv(region_csv("64.72,kota,64,Kota Samarinda Baru,"), actor=self.superuser)
+        import_csv(region_csv("64,provinsi,,Kalimantan Timur Baru,"), actor=None)
+
+        self.assertEqual(Region.objects.get(code="64.72").name, "Kota Samarinda Baru")
+        self.assertEqual(Region.objects.get(code="64").name, "Kalimantan Timur Baru")

@@ -383,6 +383,37 @@ class RegionImportPageTests(RegionPagesTestCase):
         self.assertRedirects(response, "/regions/", fetch_redirect_response=False)
         self.assertEqual(Region.objects.get(code="64.71.01.1001").boundary, square())
 
+    def test_page_names_the_region_an_admin_may_import_into(self) -> None:
+        login(self.client, self.admin)
+
+        response = self.client.get("/regions/import/")
+
+        self.assertContains(
+            response, "You may import regions and boundaries within Kota Balikpapan (64.71) only."
+        )
+
+    def test_admin_cannot_rename_another_city_through_the_page(self) -> None:
+        make_region("64.72", "Kota Samarinda")
+        content = region_csv("64.72,kota,64,Kota Samarinda Palsu,").encode()
+
+        response = self.post_file(content)
+
+        self.assertContains(
+            response,
+            "Row 2: Region 64.72 lies outside 64.71, the only region you may import into.",
+            status_code=400,
+        )
+        self.assertEqual(Region.objects.get(code="64.72").name, "Kota Samarinda")
+
+    def test_deeply_nested_geojson_answers_400_with_a_clear_message(self) -> None:
+        content = ("[" * 100_000 + "]" * 100_000).encode()
+
+        response = self.post_file(content, kind="geojson")
+
+        self.assertContains(
+            response, "The file nests arrays or objects too deeply to be GeoJSON.", status_code=400
+        )
+
     def test_geojson_with_unknown_code_answers_400_and_saves_nothing(self) -> None:
         before = Region.objects.get(code="64.71.01.1001").boundary
         content = json.dumps(

@@ -1,0 +1,34 @@
+"""System checks of the account settings: a typo must stop the start, not weaken log-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+
+from layak.accounts.roles import Role
+
+
+@register(Tags.security)
+def check_mfa_required_roles(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every code in ``LAYAK_MFA_REQUIRED_ROLES`` must be a role; an unknown one would
+    silently leave the role it was meant to name without two-factor log-in (issue #2)."""
+    configured = getattr(settings, "LAYAK_MFA_REQUIRED_ROLES", [])
+    if isinstance(configured, str) or not isinstance(configured, list | tuple | set | frozenset):
+        return [
+            Error(
+                "LAYAK_MFA_REQUIRED_ROLES must be a list of role codes.",
+                id="accounts.E001",
+            )
+        ]
+    unknown = sorted(str(code) for code in configured if code not in Role.values)
+    if not unknown:
+        return []
+    return [
+        Error(
+            f"LAYAK_MFA_REQUIRED_ROLES names unknown role(s): {', '.join(unknown)}.",
+            hint=f"Use role codes from layak/accounts/roles.py: {', '.join(Role.values)}.",
+            id="accounts.E002",
+        )
+    ]
