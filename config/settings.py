@@ -301,6 +301,10 @@ LAYAK_CASE_RETENTION_YEARS = env_int("LAYAK_CASE_RETENTION_YEARS", 10)
 # Public report form: submissions and status checks allowed per address per hour.
 LAYAK_PUBLIC_FORM_PER_HOUR = env_int("LAYAK_PUBLIC_FORM_PER_HOUR", 5)
 LAYAK_PUBLIC_STATUS_PER_HOUR = env_int("LAYAK_PUBLIC_STATUS_PER_HOUR", 20)
+# Duplicate checks (is this child already known?) one person may run per hour.
+LAYAK_DUPLICATE_CHECKS_PER_HOUR = env_int("LAYAK_DUPLICATE_CHECKS_PER_HOUR", 60)
+# Roles that may open a case outside their scope in an emergency ("break glass").
+LAYAK_BREAK_GLASS_ROLES = env_list("LAYAK_BREAK_GLASS_ROLES", ["case_manager"])
 # Key of the blind indexes used by the duplicate check; default: the last encryption key.
 LAYAK_INDEX_KEY = env_secret("LAYAK_INDEX_KEY")
 

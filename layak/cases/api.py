@@ -8,7 +8,7 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from layak.cases import crypto, services
 from layak.cases.models import Case, Victim
@@ -97,7 +97,8 @@ def case_list(request: HttpRequest, offset: int = 0, limit: int = 50) -> list[Ca
     if not can_use_cases(request.user):
         raise PermissionDenied
     limit = max(1, min(limit, 200))
-    cases = list(my_cases(request.user)[max(offset, 0) : max(offset, 0) + limit])
+    offset = max(0, min(offset, 1_000_000))
+    cases = list(my_cases(request.user)[offset : offset + limit])
     names: dict[int, list[str]] = {}
     for victim in (
         Victim.objects.filter(case__in=[c.pk for c in cases]).only("name", "case_id").order_by("pk")
@@ -128,13 +129,15 @@ def referral_list(request: HttpRequest) -> list[ReferralOut]:
 )
 def statistics(
     request: HttpRequest, year: int | None = None, unit: str = "victims", dimension: str = "form"
-) -> tuple[int, ErrorOut] | StatisticOut:
+) -> Status[ErrorOut] | StatisticOut:
     region_filter = statistics_region_filter(request.user, "region__code")
     if region_filter is None:
         raise PermissionDenied
     allowed = REPORT_DIMENSIONS if unit == "reports" else DIMENSIONS
     if unit not in UNITS or dimension not in allowed:
-        return 400, ErrorOut(detail="Unknown unit or dimension.")
+        return Status(400, ErrorOut(detail="Unknown unit or dimension."))
+    if year is not None and not 2000 <= year <= 2100:
+        return Status(400, ErrorOut(detail="The year must lie between 2000 and 2100."))
     year = year or timezone.localdate().year
     table = case_statistics(region_filter=region_filter, year=year, unit=unit, dimension=dimension)
     return StatisticOut(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.core.validators import MaxValueValidator
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,8 +106,11 @@ class ReportForm(PublicReportForm):
         super().__init__(*args, **kwargs)
         del self.fields["website"]
         age: Any = self.fields["child_age"]
-        age.max_value = None
-        age.validators = [v for v in age.validators if not hasattr(v, "limit_value")]
+        age.max_value = 120
+        age.widget.attrs["max"] = 120
+        age.validators = [v for v in age.validators if not isinstance(v, MaxValueValidator)] + [
+            MaxValueValidator(120)
+        ]
 
 
 class CaseForm(_CityForm):
@@ -157,6 +161,7 @@ class VictimForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     guardian = forms.CharField(label=_("Parent or guardian"), max_length=150, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     confirm_duplicate = forms.BooleanField(
         label=_("I have seen the possible match and this is a different person or case"),
         required=False,
@@ -256,14 +261,19 @@ class TeamForm(forms.Form):
         ]
     )
 
-    def __init__(self, *args: Any, agency: Agency | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, agency: Agency | None = None, case: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["user"]
-        field.queryset = User.objects.filter(
+        staff = Q(
             agency=agency,
             is_active=True,
             role_assignments__role__in=["case_manager", "case_worker"],
-        ).distinct()
+        )
+        # Current members can always be removed, also after they moved to another agency.
+        members = Q(case_memberships__case=case) if case is not None else Q(pk__in=[])
+        field.queryset = User.objects.filter(staff | members).distinct().order_by("full_name")
 
 
 class ConsentForm(forms.Form):

@@ -558,8 +558,10 @@ class Referral(models.Model):
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    reason = models.TextField(_("reason"), blank=True)
-    override_reason = models.TextField(_("consent override reason"), blank=True)
+    reason = EncryptedTextField(_("reason"), blank=True, null=True, default="")
+    override_reason = EncryptedTextField(
+        _("consent override reason"), blank=True, null=True, default=""
+    )
     escalated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -578,7 +580,7 @@ class BreakGlass(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass"
     )
-    reason = models.TextField(_("reason"))
+    reason = EncryptedTextField(_("reason"))
     started_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     reviewed_by = models.ForeignKey(

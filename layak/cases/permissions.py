@@ -35,6 +35,7 @@ from layak.cases.models import (
     ReferralScope,
     ReferralStatus,
     Report,
+    ReportStatus,
 )
 from layak.core.permissions import (
     always,
@@ -74,8 +75,13 @@ def _addressed_to(user: Any, prefix: str = "") -> Q:
 
 def _team_q(user: Any) -> Q:
     """Cases on whose team ``user`` is (owner, member, supervising manager)."""
-    q = Q(owner=user) | Q(Exists(CaseMember.objects.filter(case=OuterRef("pk"), user=user)))
-    if is_case_manager(user) and user.agency_id:
+    if not user.agency_id:
+        return Q(pk__in=[])
+    # Owner and members only while they work for the owning agency: someone who moves to
+    # another agency loses the files they had.
+    mine = Q(owner=user) | Q(Exists(CaseMember.objects.filter(case=OuterRef("pk"), user=user)))
+    q = Q(agency_id=user.agency_id) & mine
+    if is_case_manager(user):
         q |= Q(agency_id=user.agency_id) & within_scope(user.scope_code, "region_code")
     return q
 
@@ -183,16 +189,31 @@ def can_manage_lookups(user: Any) -> bool:
     return _active(user) and bool(is_superuser(user) or has_role(Role.ADMIN)(user))
 
 
+def break_glass_roles() -> frozenset[str]:
+    return frozenset(getattr(settings, "LAYAK_BREAK_GLASS_ROLES", [Role.CASE_MANAGER]))
+
+
 def can_break_glass(user: Any) -> bool:
-    return _active(user) and bool(is_case_staff(user)) and user.agency_id is not None
+    """Only the roles named in ``LAYAK_BREAK_GLASS_ROLES`` (case managers by default), of an
+    agency that belongs to a kab/kota (never national staff), and only while no earlier
+    emergency access of theirs waits for review."""
+    if not _active(user) or not (user_roles(user) & break_glass_roles()):
+        return False
+    agency = user.agency
+    return agency is not None and agency.region_id is not None
+
+
+def break_glass_pending_review(user: Any) -> bool:
+    return BreakGlass.objects.filter(user=user, reviewed_at__isnull=True).exists()
 
 
 def break_glass_candidates(user: Any) -> QuerySet[Case]:
     """Cases ``user`` may open in an emergency: of their own kab/kota, not anonymised."""
-    home = home_filter(user, "region__code")
-    if home is None or not can_break_glass(user):
+    if not can_break_glass(user):
         return Case.objects.none()
-    return Case.objects.filter(home, anonymised_at__isnull=True)
+    return Case.objects.filter(region_id=user.agency.region_id, anonymised_at__isnull=True).exclude(
+        stage="closed"
+    )
 
 
 def break_glass_to_review(user: Any) -> QuerySet[BreakGlass]:
@@ -221,7 +242,9 @@ def referrals_visible_to(user: Any) -> QuerySet[Referral]:
     if not can_use_cases(user):
         return Referral.objects.none()
     team = cases_on_team_of(user).values("pk")
-    return Referral.objects.filter(Q(_addressed_to(user)) | Q(case__in=team)).select_related(
+    # Receivers see a referral only while it is waiting or accepted; the team sees them all.
+    received = _addressed_to(user) & Q(status__in=[ReferralStatus.PENDING, ReferralStatus.ACCEPTED])
+    return Referral.objects.filter(received | Q(case__in=team)).select_related(
         "case", "to_agency", "to_user", "from_user", "service_kind"
     )
 
@@ -290,7 +313,15 @@ def reports_visible_to(user: Any) -> QuerySet[Report]:
         return Report.objects.none()
     q = Q(reporter_user=user)
     if is_case_staff(user) and user.agency_id:
-        q |= Q(agency_id=user.agency_id, case__isnull=True)
+        # Waiting reports: the intake desk of the agency, within the person's area (reports
+        # without a kelurahan go to everyone of the agency). Closed as "not a case": only who
+        # recorded it and the agency's case managers.
+        area = within_scope(user.scope_code, "kelurahan__code") | Q(kelurahan__isnull=True)
+        q |= Q(agency_id=user.agency_id, status=ReportStatus.RECEIVED) & area
+        if is_case_manager(user):
+            q |= Q(agency_id=user.agency_id, status=ReportStatus.DISMISSED) & area
+        else:
+            q |= Q(agency_id=user.agency_id, status=ReportStatus.DISMISSED, received_by=user)
         q |= Q(case__in=cases_on_team_of(user).values("pk"))
     return Report.objects.filter(q).select_related("kelurahan", "case")
 

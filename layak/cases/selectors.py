@@ -101,16 +101,40 @@ class Statistic:
         return f"<{small_cell()}" if self.total is None else str(self.total)
 
 
-def suppress(counts: Mapping[str, int], total: int) -> tuple[dict[str, int | None], int | None]:
-    """Hide cells 1..threshold-1; hide one more when a lone hidden cell could be derived."""
+def suppress(
+    counts: Mapping[str, int], total: int, groups: Mapping[str, str] | None = None
+) -> tuple[dict[str, int | None], int | None]:
+    """Hide cells of 1..threshold-1, then protect them from subtraction.
+
+    A hidden cell could be worked out from a published sum (the total, or the kecamatan figure
+    that its kelurahan add up to, given in ``groups`` as kelurahan -> kecamatan) when it is
+    hidden alone, or when the hidden cells together are fewer than the threshold (two hidden
+    cells summing to 2 are both 1). So, within each published sum, the next smallest cells are
+    hidden too until at least two are hidden and they add up to the threshold or more. When
+    that is impossible the total is hidden as well.
+    """
     limit = small_cell()
-    shown: dict[str, int | None] = {k: (None if 0 < v < limit else v) for k, v in counts.items()}
-    hidden = [k for k, v in shown.items() if v is None]
-    if len(hidden) == 1:
-        candidates = sorted((v, k) for k, v in counts.items() if shown[k] is not None and v > 0)
-        if candidates:
-            shown[candidates[0][1]] = None
-    shown_total: int | None = None if 0 < total < limit else total
+    hidden = {k for k, v in counts.items() if 0 < v < limit}
+
+    def protect(keys: list[str]) -> bool:
+        while True:
+            inside = [k for k in keys if k in hidden]
+            if not inside or (len(inside) >= 2 and sum(counts[k] for k in inside) >= limit):
+                return True
+            rest = sorted((counts[k], k) for k in keys if k not in hidden and counts[k] > 0)
+            if not rest:
+                return False
+            hidden.add(rest[0][1])
+
+    if groups:
+        members: dict[str, list[str]] = {}
+        for key in counts:
+            members.setdefault(groups.get(key, key), []).append(key)
+        for keys in members.values():
+            protect(keys)
+    protected = protect(list(counts))
+    shown: dict[str, int | None] = {k: (None if k in hidden else v) for k, v in counts.items()}
+    shown_total: int | None = None if (0 < total < limit or not protected) else total
     return shown, shown_total
 
 
@@ -190,13 +214,19 @@ def case_statistics(*, region_filter: Q, year: int, unit: str, dimension: str) -
             kind = LookupKind.VIOLENCE_FORM if dimension == "form" else LookupKind.AGE_GROUP
             labels = _labels(kind)
     total = cases.count() if unit == "cases" else victims.count()
-    return _statistic(unit, dimension, raw, labels, total)
+    groups = {k: k[:KECAMATAN_CODE_LENGTH] for k in raw} if dimension == "kelurahan" else None
+    return _statistic(unit, dimension, raw, labels, total, groups)
 
 
 def _statistic(
-    unit: str, dimension: str, raw: dict[str, int], labels: dict[str, str], total: int
+    unit: str,
+    dimension: str,
+    raw: dict[str, int],
+    labels: dict[str, str],
+    total: int,
+    groups: Mapping[str, str] | None = None,
 ) -> Statistic:
-    shown, shown_total = suppress(raw, total)
+    shown, shown_total = suppress(raw, total, groups)
     order = sorted(raw, key=lambda k: labels.get(k, k) if dimension not in ("month",) else k)
     if dimension in ("form", "age_group"):
         positions = {
@@ -234,7 +264,8 @@ def _report_statistics(region_filter: Q, year: int, dimension: str) -> Statistic
         )
         raw = {r["k"]: r["n"] for r in rows}
         labels = _region_labels(raw)
-    return _statistic("reports", dimension, raw, labels, reports.count())
+    groups = {k: k[:KECAMATAN_CODE_LENGTH] for k in raw} if dimension == "kelurahan" else None
+    return _statistic("reports", dimension, raw, labels, reports.count(), groups)
 
 
 def statistics_years(region_filter: Q) -> list[int]:

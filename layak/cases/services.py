@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -199,32 +199,29 @@ def _report_create(
         raise ValidationError(_("The receiving agency has no kab/kota."))
     _check_kelurahan(city, data.kelurahan)
     anonymous = data.anonymous
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                report = Report.objects.create(
-                    region=city,
-                    agency=agency,
-                    tracking_code=_new_tracking_code(),
-                    channel=data.channel,
-                    received_at=timezone.now(),
-                    received_by=received_by,
-                    reporter_user=reporter_user,
-                    anonymous=anonymous,
-                    reporter_name="" if anonymous else data.reporter_name.strip(),
-                    reporter_contact="" if anonymous else data.reporter_contact.strip(),
-                    reporter_relation=data.reporter_relation.strip(),
-                    child_name=data.child_name.strip(),
-                    child_age=data.child_age,
-                    child_sex=data.child_sex,
-                    kelurahan=data.kelurahan,
-                    description=data.description.strip(),
-                )
-                break
-        except IntegrityError:  # pragma: no cover - a tracking-code collision (32^10 codes)
-            continue
-    else:  # pragma: no cover
-        raise RuntimeError("Could not allocate a tracking code")
+    if data.child_age is not None and not 0 <= data.child_age <= 120:
+        raise ValidationError({"child_age": _("Enter an age between 0 and 120 years.")})
+    code = _new_tracking_code()
+    while Report.objects.filter(tracking_code=code).exists():  # pragma: no cover - 32^10 codes
+        code = _new_tracking_code()
+    report = Report.objects.create(
+        region=city,
+        agency=agency,
+        tracking_code=code,
+        channel=data.channel,
+        received_at=timezone.now(),
+        received_by=received_by,
+        reporter_user=reporter_user,
+        anonymous=anonymous,
+        reporter_name="" if anonymous else data.reporter_name.strip(),
+        reporter_contact="" if anonymous else data.reporter_contact.strip(),
+        reporter_relation=data.reporter_relation.strip(),
+        child_name=data.child_name.strip(),
+        child_age=data.child_age,
+        child_sex=data.child_sex,
+        kelurahan=data.kelurahan,
+        description=data.description.strip(),
+    )
     audit_record(
         actor=received_by or reporter_user,
         actor_label="public" if received_by is None and reporter_user is None else "",
@@ -318,6 +315,9 @@ def report_dismiss(*, actor: Any, report: Report) -> Report:
 
 @transaction.atomic
 def report_merge(*, actor: Any, report: Report, case: Case) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.anonymised_at is not None or case.is_closed:
+        raise ValidationError(_("Reports can only be merged into an open case."))
     report = _locked_report(report)
     report.status = ReportStatus.MERGED
     report.case = case
@@ -468,6 +468,7 @@ def _same_agency_staff(case: Case, user: User) -> None:
 @transaction.atomic
 def member_add(*, actor: Any, case: Case, user: User) -> None:
     _same_agency_staff(case, user)
+    case = Case.objects.select_for_update().get(pk=case.pk)
     if user.pk == case.owner_id:
         return
     _member, created = CaseMember.objects.get_or_create(case=case, user=user)
@@ -490,12 +491,14 @@ def member_remove(*, actor: Any, case: Case, user: User) -> None:
 def owner_set(*, actor: Any, case: Case, user: User) -> None:
     """Hand the case to another case worker; the previous owner stays on the team."""
     _same_agency_staff(case, user)
+    case = Case.objects.select_for_update().get(pk=case.pk)
     previous = case.owner
     if previous.pk == user.pk:
         return
     Case.objects.filter(pk=case.pk).update(owner=user, version=F("version") + 1)
     CaseMember.objects.filter(case=case, user=user).delete()
-    CaseMember.objects.get_or_create(case=case, user=previous)
+    if previous.is_active and previous.agency_id == case.agency_id:
+        CaseMember.objects.get_or_create(case=case, user=previous)
     case.refresh_from_db()
     _event(case, actor, EventKind.ASSIGNED, user.username)
     _audit(actor, AuditAction.UPDATE, case, ["owner"], case)
@@ -568,12 +571,17 @@ def victim_add(*, actor: Any, case: Case, data: VictimData) -> Victim:
 
 
 @transaction.atomic
-def victim_update(*, actor: Any, victim: Victim, data: VictimData) -> Victim:
-    for name, value in _victim_values(data).items():
+def victim_update(*, actor: Any, victim: Victim, data: VictimData, version: int) -> Victim:
+    """Change a victim if nobody changed the case since ``version``; else ConflictError."""
+    values = _victim_values(data)
+    if not Case.objects.filter(pk=victim.case_id, version=version).update(
+        version=F("version") + 1, updated_at=timezone.now()
+    ):
+        raise ConflictError(current=Victim.objects.get(pk=victim.pk))
+    for name, value in values.items():
         setattr(victim, name, value)
     victim.save()
     victim.forms.set(data.forms)
-    _bump(victim.case)
     _audit(actor, AuditAction.UPDATE, victim, [*VICTIM_FIELDS, "forms"], victim.case)
     return victim
 
@@ -731,6 +739,9 @@ def consent_record(
 
 @transaction.atomic
 def consent_withdraw(*, actor: Any, consent: Consent, on: datetime.date) -> Consent:
+    """Withdraw a consent. Without consent to share (or to services), the referrals that
+    relied on it end at once: they are revoked."""
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_on is not None:
         raise ValidationError(_("This consent was already withdrawn."))
     if on < consent.given_on:
@@ -739,6 +750,18 @@ def consent_withdraw(*, actor: Any, consent: Consent, on: datetime.date) -> Cons
     consent.save(update_fields=["withdrawn_on"])
     _event(consent.case, actor, EventKind.CONSENT, f"-{consent.purpose}")
     _audit(actor, AuditAction.UPDATE, consent, ["withdrawn_on"], consent.case)
+    case = consent.case
+    if not has_consent(case, consent.purpose, on=max(on, timezone.localdate())):
+        affected = Referral.objects.filter(case=case, status__in=ACTIVE_REFERRAL)
+        if consent.purpose == Purpose.SHARING:
+            affected = affected.filter(scope=ReferralScope.CASE)
+        if consent.purpose in (Purpose.SHARING, Purpose.SERVICES):
+            for referral in affected:
+                if referral.override_reason:
+                    continue  # shared under a recorded override, not under this consent
+                _referral_transition(
+                    referral, actor, ReferralStatus.REVOKED, ACTIVE_REFERRAL, "consent withdrawn"
+                )
     return consent
 
 
@@ -866,6 +889,13 @@ def break_glass_open(*, actor: Any, case: Case, reason: str) -> BreakGlass:
 
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": _("Give the reason in at least a sentence.")})
+    if BreakGlass.objects.filter(user=actor, reviewed_at__isnull=True).exists():
+        raise ValidationError(
+            _(
+                "Your earlier emergency access has not been reviewed yet; ask the case manager "
+                "to review it first."
+            )
+        )
     grant = BreakGlass.objects.create(
         case=case,
         user=actor,
@@ -906,9 +936,21 @@ NAME_SIMILARITY = 0.8
 
 
 def duplicate_check(
-    *, city: Region, name: str, birth_date: datetime.date | None, nik: str, exclude_case: Any = None
+    *,
+    city: Region,
+    name: str,
+    birth_date: datetime.date | None,
+    nik: str,
+    exclude_case: Any = None,
+    actor: Any = None,
 ) -> list[PossibleMatch]:
-    """Victims in ``city`` with the same NIK, or the same date of birth and a similar name."""
+    """Victims in ``city`` with the same NIK, or the same date of birth and a similar name.
+
+    Each check is audited (it answers "is this child known?"), against the case it was made
+    from; the view limits how many one person may run per hour."""
+    if actor is not None and exclude_case is not None:
+        with transaction.atomic():
+            _audit(actor, AuditAction.VIEW, exclude_case, ["duplicate_check"], exclude_case)
     matches: dict[int, str] = {}
     victims = Victim.objects.filter(case__region=city, case__anonymised_at__isnull=True)
     if exclude_case is not None:
@@ -957,7 +999,10 @@ def case_anonymise(*, case: Case, actor: Any = None) -> None:
     Incident.objects.filter(case=case).update(description=ANONYMISED)
     Service.objects.filter(case=case).update(note=ANONYMISED)
     Note.objects.filter(case=case).delete()
-    Referral.objects.filter(case=case).update(message=ANONYMISED)
+    Referral.objects.filter(case=case).update(
+        message=ANONYMISED, reason=ANONYMISED, override_reason=ANONYMISED
+    )
+    BreakGlass.objects.filter(case=case).update(reason="-")
     Report.objects.filter(case=case).update(
         reporter_name=ANONYMISED,
         reporter_contact=ANONYMISED,
@@ -994,6 +1039,25 @@ def anonymise_closed_cases(*, years: int, today: datetime.date | None = None) ->
         cutoff = today.replace(year=today.year - years)
     except ValueError:  # 29 February
         cutoff = today.replace(year=today.year - years, day=28)
+    old_reports = Report.objects.filter(
+        status=ReportStatus.DISMISSED, received_at__date__lt=cutoff
+    ).exclude(description__isnull=True, child_name__isnull=True, reporter_name__isnull=True)
+    for report in old_reports.iterator():
+        with transaction.atomic():
+            Report.objects.filter(pk=report.pk).update(
+                reporter_name=ANONYMISED,
+                reporter_contact=ANONYMISED,
+                child_name=ANONYMISED,
+                description=ANONYMISED,
+            )
+            audit_record(
+                actor=None,
+                actor_label="retention",
+                action=AuditAction.DELETE,
+                obj=report,
+                fields=["identifying_data"],
+                region_code=report.region.code,
+            )
     done = 0
     for case in Case.objects.filter(
         stage=Stage.CLOSED, closed_on__lt=cutoff, anonymised_at__isnull=True

@@ -101,6 +101,14 @@ def _city(user: Any) -> Any:
     return agency.region if agency is not None else None
 
 
+def _year(value: str | None) -> int:
+    """A year from a query string, within 2000–2100; otherwise the current year."""
+    text = (value or "").strip()
+    if text.isascii() and text.isdigit() and 2000 <= int(text) <= 2100:
+        return int(text)
+    return timezone.localdate().year
+
+
 def _errors_to_form(form: Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
@@ -296,8 +304,8 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         audit_record(
             actor=user,
             action=AuditAction.VIEW,
-            obj=report,
-            fields=["description", "reporter_name", "child_name"],
+            obj=report.case or report,
+            fields=["report"] if report.case else ["description", "reporter_name", "child_name"],
             region_code=report.kelurahan.code if report.kelurahan else report.region.code,
         )
     form = CaseForm(initial={"kelurahan": report.kelurahan_id}, city=report.region)
@@ -426,7 +434,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "consent_form": ConsentForm(),
         "perpetrator_form": PerpetratorForm(),
         "incident_form": IncidentForm(city=city),
-        "team_form": TeamForm(agency=case.agency),
+        "team_form": TeamForm(agency=case.agency, case=case),
         "today": timezone.localdate(),
     }
 
@@ -497,6 +505,7 @@ def _case_action(
         kwargs["city"] = case.region
     if "agency" in kwargs:
         kwargs["agency"] = case.agency
+        kwargs["case"] = case
     form = form_class(request.POST, request.FILES or None, **kwargs)
     if form.is_valid():
         try:
@@ -744,18 +753,28 @@ def victim_form(request: HttpRequest, pk: int, victim_pk: int | None = None) -> 
             )
         }
         initial["violence"] = list(victim.forms.all())
+    initial["version"] = case.version
     form = VictimForm(request.POST or None, initial=initial)
     matches: list[services.PossibleMatch] = []
+    conflict = None
+    if victim is not None and request.method != "POST":
+        services.case_viewed(actor=user, case=case, fields=["victims"])
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        matches = services.duplicate_check(
-            city=case.region,
-            name=d["name"],
-            birth_date=d["birth_date"],
-            nik=d["nik"],
-            exclude_case=case,
-        )
-        if not matches or d["confirm_duplicate"]:
+        if services.public_throttled(
+            str(getattr(user, "pk", "")), "duplicate", int(settings.LAYAK_DUPLICATE_CHECKS_PER_HOUR)
+        ):
+            form.add_error(None, _("Too many duplicate checks in the last hour; try again later."))
+        else:
+            matches = services.duplicate_check(
+                city=case.region,
+                name=d["name"],
+                birth_date=d["birth_date"],
+                nik=d["nik"],
+                exclude_case=case,
+                actor=user,
+            )
+        if not form.errors and (not matches or d["confirm_duplicate"]):
             data = services.VictimData(
                 sex=d["sex"],
                 age=d["age"],
@@ -774,7 +793,18 @@ def victim_form(request: HttpRequest, pk: int, victim_pk: int | None = None) -> 
                 if victim is None:
                     services.victim_add(actor=user, case=case, data=data)
                 else:
-                    services.victim_update(actor=user, victim=victim, data=data)
+                    services.victim_update(
+                        actor=user, victim=victim, data=data, version=d["version"] or 0
+                    )
+            except ConflictError:
+                conflict = True
+                form.add_error(
+                    None,
+                    _(
+                        "Someone else changed this case meanwhile; nothing of yours was saved. "
+                        "Reload the case, check the victim, and save again."
+                    ),
+                )
             except ValidationError as error:
                 _errors_to_form(form, error)
             else:
@@ -784,7 +814,7 @@ def victim_form(request: HttpRequest, pk: int, victim_pk: int | None = None) -> 
         request,
         "cases/victim_form.html",
         {"case": case, "victim": victim, "form": form, "matches": matches},
-        status=400 if request.method == "POST" else 200,
+        status=409 if conflict else (400 if request.method == "POST" else 200),
     )
 
 
@@ -857,8 +887,8 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         audit_record(
             actor=user,
             action=AuditAction.VIEW,
-            obj=referral,
-            fields=["message"],
+            obj=case,
+            fields=["referral"],
             region_code=case.region_code,
         )
     victims = case.victims.select_related("age_group").prefetch_related("forms")
@@ -873,6 +903,7 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "victims": victims,
             "can": can,
             "opens_file": opens_file,
+            "on_team": may(user, case, "access_log"),
             "reason_form": ReasonForm(),
         },
     )
@@ -1003,10 +1034,7 @@ def simfoni_export(request: HttpRequest, fmt: str) -> FileResponse:
 
     user = request.user
     require(can_export_simfoni(user))
-    try:
-        year = int(request.GET.get("year", timezone.localdate().year))
-    except ValueError:
-        year = timezone.localdate().year
+    year = _year(request.GET.get("year"))
     cases = cases_on_team_of(user).filter(opened_on__year=year)
     rows = list(simfoni_rows(cases))
     with transaction.atomic():

@@ -194,7 +194,14 @@ class CasePermissionMatrixTests(TestCase):
             reason="Anak dalam bahaya, tim tidak bisa dihubungi",
             expires_at=timezone.now() - datetime.timedelta(minutes=1),
         )
-        cls.consent_pk = case.consents.values_list("pk", flat=True)[0]
+        # The consent the matrix withdraws is one no referral depends on.
+        cls.consent_pk = services.consent_record(
+            actor=w.worker,
+            case=case,
+            purpose="statistics",
+            given_by="guardian",
+            given_on=timezone.localdate(),
+        ).pk
         cls.victim_pk = case.victims.get().pk
 
     def probes(self) -> list[Probe]:
@@ -344,9 +351,14 @@ class CasePermissionMatrixTests(TestCase):
         self.assertNotContains(hidden, self.case.number)
 
     def test_break_glass_flow_grants_time_limited_access(self) -> None:
-        person = make_person(Role.CASE_WORKER, agency=self.world.police)
-        enable_totp(person)
+        worker = make_person(Role.CASE_WORKER, agency=self.world.police)
+        enable_totp(worker)
         client = Client()
+        login(client, worker)
+        # Only case managers may break the glass (LAYAK_BREAK_GLASS_ROLES).
+        self.assertEqual(client.get(reverse("cases:break_glass")).status_code, 403)
+        person = make_person(Role.CASE_MANAGER, agency=self.world.police)
+        enable_totp(person)
         login(client, person)
         url = reverse("cases:case", args=[self.case.pk])
         self.assertEqual(client.get(url).status_code, 404)
@@ -365,6 +377,12 @@ class CasePermissionMatrixTests(TestCase):
             expires_at=timezone.now() - datetime.timedelta(seconds=1)
         )
         self.assertEqual(client.get(url).status_code, 404)
+        again = client.post(
+            reverse("cases:break_glass"),
+            {"number": self.case.number, "reason": "Anak dilaporkan hilang lagi malam ini"},
+        )
+        self.assertEqual(again.status_code, 400)  # the first one waits for review
+        self.assertEqual(BreakGlass.objects.filter(user=person).count(), 1)
         manager = Client()
         login(manager, self.people["manager"])
         self.assertContains(manager.get(reverse("cases:home")), "Anak dilaporkan hilang")

@@ -44,6 +44,26 @@ class SuppressTests(TestCase):
         shown, _total = suppress({"a": 3, "b": 0, "c": 9, "d": 20}, 32)
         self.assertEqual(shown, {"a": None, "b": 0, "c": None, "d": 20})
 
+    def test_hidden_cells_that_add_up_to_less_than_five_hide_one_more(self) -> None:
+        # 1 and 1 hidden beside 50 of 52 would both be known to be 1.
+        shown, total = suppress({"a": 1, "b": 1, "c": 50, "d": 60}, 112)
+        self.assertEqual(shown, {"a": None, "b": None, "c": None, "d": 60})
+        self.assertEqual(total, 112)
+
+    def test_kelurahan_are_protected_within_their_kecamatan(self) -> None:
+        # Kecamatan 01 is published as 23 and 02 as 10 elsewhere: hiding only the 3 of 01
+        # and the 10 of 02 would give both back.
+        counts = {"64.71.01.1001": 3, "64.71.01.1002": 20, "64.71.02.1001": 10}
+        groups = {k: k[:8] for k in counts}
+        shown, _total = suppress(counts, 33, groups)
+        self.assertIsNone(shown["64.71.01.1001"])
+        self.assertIsNone(shown["64.71.01.1002"])
+
+    def test_when_nothing_can_protect_a_cell_the_total_is_hidden(self) -> None:
+        shown, total = suppress({"a": 2, "b": 0}, 7)
+        self.assertEqual(shown, {"a": None, "b": 0})
+        self.assertIsNone(total)
+
     def test_zero_is_not_a_small_cell(self) -> None:
         shown, total = suppress({"a": 0, "b": 7}, 7)
         self.assertEqual(shown, {"a": 0, "b": 7})
@@ -112,10 +132,11 @@ class CaseStatisticsTests(TestCase):
 
     def test_victims_by_form_hide_small_cells(self) -> None:
         statistic = self.stat("victims", "form")
-        # Physical 9, psychological 2, sexual 2: two hidden cells, no further suppression.
-        self.assertEqual(by_label(statistic), {"Fisik": 9, "Psikis": None, "Seksual": None})
+        # Physical 9, psychological 2, sexual 2: the two hidden cells add up to 4, which
+        # would tell each is below 5 and their sum; the 9 is hidden too.
+        self.assertEqual(by_label(statistic), {"Fisik": None, "Psikis": None, "Seksual": None})
         self.assertEqual(statistic.total, 10)
-        self.assertEqual([c.display for c in statistic.cells], ["9", "<5", "<5"])
+        self.assertEqual([c.display for c in statistic.cells], ["<5", "<5", "<5"])
 
     def test_a_lone_small_cell_is_not_derivable_from_the_total(self) -> None:
         statistic = self.stat("victims", "sex")
@@ -136,7 +157,7 @@ class CaseStatisticsTests(TestCase):
     def test_victims_by_age_group(self) -> None:
         statistic = self.stat("victims", "age_group")
         self.assertEqual(
-            by_label(statistic), {"0–5 tahun": None, "6–12 tahun": 7, "13–17 tahun": None}
+            by_label(statistic), {"0–5 tahun": None, "6–12 tahun": None, "13–17 tahun": None}
         )
 
     def test_a_total_below_five_is_hidden(self) -> None:
