@@ -1,20 +1,35 @@
-"""Run every benchmark: ``python -m bench`` (``make bench``). Exits non-zero if one fails.
+"""Run the benchmarks: ``python -m bench [NAME ...] [--victims N] [--repeats N]`` (``make
+bench`` runs them all). Exits non-zero if one fails.
 
 Each benchmark builds its own throwaway database, prints its figures and the reference it is
 compared with, and returns an exit status; none asserts a wall-clock time (house style).
+``cases`` needs PostgreSQL and says it was skipped on SQLite.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable, Sequence
 
-from bench import scoring
-
-BENCHMARKS = [scoring.main]
+from bench import cases, scoring
 
 
-def main() -> int:
-    return max(benchmark() for benchmark in BENCHMARKS)
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Layak's benchmarks.")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help="scoring, cases (default: every benchmark)"
+    )
+    cases.add_arguments(parser.add_argument_group("cases"))
+    options = parser.parse_args(argv)
+    benchmarks: dict[str, Callable[[], int]] = {
+        "scoring": scoring.main,
+        "cases": lambda: cases.main(options.victims, options.repeats),
+    }
+    unknown = [name for name in options.names if name not in benchmarks]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(benchmarks)}")
+    return max(benchmarks[name]() for name in options.names or benchmarks)
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ def my_cases(user: Any) -> QuerySet[Case]:
         cases_on_team_of(user)
         .exclude(stage=Stage.CLOSED)
         .select_related("owner", "kelurahan", "risk")
+        .defer("kelurahan__boundary")  # a map outline per row is not needed in a list
         .order_by("followup_due", "-opened_on", "-pk")
     )
 

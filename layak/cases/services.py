@@ -273,18 +273,25 @@ def report_record(*, actor: Any, data: ReportData) -> Report:
 
 
 @transaction.atomic
-def report_from_activist(*, actor: Any, data: ReportData) -> Report:
-    """An early-detection report by a PATBM activist, into the city's intake."""
+def report_from_partner(*, actor: Any, data: ReportData, channel: str) -> Report:
+    """A report handed in by a partner outside the case team — a PATBM activist's early
+    detection, a Puspaga counsellor's consented hand-off — into the city's intake agency.
+    The partner is recorded as ``reporter_user`` and afterwards sees only its status."""
     agency = actor.agency
     city = agency.region if agency is not None else None
     if city is None:
         raise PermissionDenied
     return _report_create(
         agency=intake_agency(city),
-        data=ReportData(**{**data.__dict__, "channel": Channel.PATBM}),
+        data=ReportData(**{**data.__dict__, "channel": channel}),
         received_by=None,
         reporter_user=actor,
     )
+
+
+def report_from_activist(*, actor: Any, data: ReportData) -> Report:
+    """An early-detection report by a PATBM activist, into the city's intake."""
+    return report_from_partner(actor=actor, data=data, channel=Channel.PATBM)
 
 
 def public_status(report: Report) -> str:

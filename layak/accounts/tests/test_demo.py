@@ -14,6 +14,7 @@ from django.test import TestCase
 
 from layak.accounts.demo import BALIKPAPAN_LOGINS
 from layak.accounts.models import Agency, RoleAssignment, User
+from layak.cases.demo import CASE_LOGINS
 from layak.core.demo import DEMO_PASSWORD
 
 
@@ -52,7 +53,8 @@ class SmallDemoTests(TestCase):
         self.assertTrue(people["pimpinan"].check_password(DEMO_PASSWORD))
 
     def test_small_size_creates_only_the_demo_logins(self) -> None:
-        self.assertEqual(User.objects.count(), len(BALIKPAPAN_LOGINS))
+        # Every app may add its own demo logins (the case module adds its case roles).
+        self.assertEqual(User.objects.count(), len(BALIKPAPAN_LOGINS) + len(CASE_LOGINS))
 
     def test_report_lists_every_login_and_the_password(self) -> None:
         self.assertIn(DEMO_PASSWORD, self.output)
