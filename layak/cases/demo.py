@@ -54,6 +54,7 @@ from layak.cases.services import (
     consent_withdraw,
     has_consent,
     incident_add,
+    lookups_load,
     member_add,
     note_add,
     perpetrator_add,
@@ -967,6 +968,7 @@ def seed_cases(context: DemoContext) -> None:
     every synthetic kab/kota) unless the city already has cases."""
     home: Region = context.shared["home"]
     _add_case_logins(home, context.rng)
+    lookups_load()  # the data migration's rows are gone after a test database flush
     lookups = _lookups()
     created = 0
     with demo_clock() as clock:

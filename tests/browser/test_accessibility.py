@@ -106,7 +106,6 @@ def test_case_pages_have_no_wcag_violations(new_page: Callable[..., Page], width
         f"/cases/{case.pk}/refer/",
         f"/cases/{case.pk}/access/",
         "/cases/referrals/",
-        "/cases/emergency/",
     ):
         page.goto(path)
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")

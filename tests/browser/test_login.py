@@ -27,7 +27,16 @@ pytestmark = pytest.mark.browser
 
 #: The main menu of an OPD focal point and of a system administrator.
 OPD_MENU = {"home", "evaluations", "regions", "agencies"}
-ADMIN_MENU = {"home", "evaluations", "regions", "agencies", "people", "audit"}
+ADMIN_MENU = {
+    "home",
+    "evaluations",
+    "case_statistics",
+    "regions",
+    "agencies",
+    "people",
+    "audit",
+    "case_lookups",
+}
 
 
 def opd_focal(username: str = "opd.focal") -> User:
