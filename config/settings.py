@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "layak.accounts",
     "layak.evaluations",
     "layak.cases",
+    "layak.families",
+    "layak.community",
+    "layak.participation",
 ]
 
 MIDDLEWARE = [
@@ -305,6 +308,23 @@ LAYAK_PUBLIC_STATUS_PER_HOUR = env_int("LAYAK_PUBLIC_STATUS_PER_HOUR", 20)
 LAYAK_DUPLICATE_CHECKS_PER_HOUR = env_int("LAYAK_DUPLICATE_CHECKS_PER_HOUR", 60)
 # Roles that may open a case outside their scope in an emergency ("break glass").
 LAYAK_BREAK_GLASS_ROLES = env_list("LAYAK_BREAK_GLASS_ROLES", ["case_manager"])
+# Puspaga (issue #5): public consultation requests and certificate checks per address per
+# hour, how many days ahead free slots are offered, and the earliest online booking.
+LAYAK_PUSPAGA_REQUESTS_PER_HOUR = env_int("LAYAK_PUSPAGA_REQUESTS_PER_HOUR", 5)
+LAYAK_PUSPAGA_CHECKS_PER_HOUR = env_int("LAYAK_PUSPAGA_CHECKS_PER_HOUR", 20)
+LAYAK_PUSPAGA_BOOKING_DAYS = env_int("LAYAK_PUSPAGA_BOOKING_DAYS", 14)
+LAYAK_PUSPAGA_MIN_NOTICE_HOURS = env_int("LAYAK_PUSPAGA_MIN_NOTICE_HOURS", 2)
+# PATBM: a group "functions" when active with an activity in the last N months.
+LAYAK_PATBM_FUNCTIONING_MONTHS = env_int("LAYAK_PATBM_FUNCTIONING_MONTHS", 6)
+# Forum Anak: days an agency has to answer a routed aspiration; public aspirations per
+# address per hour.
+LAYAK_ASPIRATION_DUE_DAYS = env_int("LAYAK_ASPIRATION_DUE_DAYS", 30)
+LAYAK_ASPIRATION_FORM_PER_HOUR = env_int("LAYAK_ASPIRATION_FORM_PER_HOUR", 5)
+# Which evaluation indicator each module's suggested figures support ("key=code,...");
+# every provider has a default (layak/evaluations/suggestions.py).
+LAYAK_SUGGESTION_INDICATORS = dict(
+    item.split("=", 1) for item in env_list("LAYAK_SUGGESTION_INDICATORS") if "=" in item
+)
 # Key of the blind indexes used by the duplicate check; default: the last encryption key.
 LAYAK_INDEX_KEY = env_secret("LAYAK_INDEX_KEY")
 

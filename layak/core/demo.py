@@ -33,10 +33,21 @@ Seeder = Callable[[DemoContext], None]
 def seeders() -> list[Seeder]:
     from layak.accounts.demo import seed_accounts
     from layak.cases.demo import seed_cases
+    from layak.community.demo import seed_community
     from layak.evaluations.demo import seed_evaluations
+    from layak.families.demo import seed_families
+    from layak.participation.demo import seed_participation
     from layak.regions.demo import seed_regions
 
-    return [seed_regions, seed_accounts, seed_evaluations, seed_cases]
+    return [
+        seed_regions,
+        seed_accounts,
+        seed_evaluations,
+        seed_cases,
+        seed_families,
+        seed_community,
+        seed_participation,
+    ]
 
 
 FIRST_NAMES = [

@@ -24,8 +24,11 @@ def _entries() -> list[MenuEntry]:
     # of the settings' context processor path.
     from layak.accounts import permissions as accounts
     from layak.cases import permissions as cases
+    from layak.community import permissions as community
     from layak.core import permissions_audit as audit
     from layak.evaluations import permissions as evaluations
+    from layak.families import permissions as families
+    from layak.participation import permissions as participation
     from layak.regions import permissions as regions
 
     return [
@@ -36,6 +39,14 @@ def _entries() -> list[MenuEntry]:
         MenuEntry("cases", _("Cases"), "cases:home", cases.can_use_cases),
         MenuEntry(
             "case_statistics", _("Case statistics"), "cases:statistics", cases.can_view_statistics
+        ),
+        MenuEntry("families", _("Puspaga"), "families:home", families.can_use_families),
+        MenuEntry("community", _("PATBM"), "community:home", community.can_use_community),
+        MenuEntry(
+            "participation",
+            _("Forum Anak"),
+            "participation:home",
+            participation.can_use_participation,
         ),
         MenuEntry("regions", _("Regions"), "regions:list", regions.can_view_regions),
         MenuEntry("agencies", _("Agencies"), "accounts:agency_list", accounts.can_view_agencies),

@@ -201,6 +201,32 @@ def _check_data(question: Question, data_values: dict[str, Any]) -> dict[str, st
 
 
 @transaction.atomic
+def answer_take_suggestion(
+    *, actor: Any, answer: Answer, expected_version: int, provider_key: str
+) -> Answer:
+    """Take over a suggested answer (``suggestions.py``): the figures fill the data values the
+    question asks for and the sentence is added to the explanation. The option is left as it
+    is; the agency still chooses it. Version-checked like any save."""
+    from layak.evaluations.suggestions import suggestions_for
+
+    chosen = [s for p, s in suggestions_for(answer) if p.key == provider_key]
+    if not chosen:
+        raise ValidationError(_("This suggestion is not available for the answer."))
+    suggestion = chosen[0]
+    explanation = answer.explanation.strip()
+    if suggestion.text not in explanation:
+        explanation = f"{explanation}\n{suggestion.text}".strip()
+    return answer_save(
+        actor=actor,
+        answer=answer,
+        expected_version=expected_version,
+        option=answer.option,
+        explanation=explanation,
+        data_values={**answer.data_values, **suggestion.values},
+    )
+
+
+@transaction.atomic
 def answer_save(
     *,
     actor: Any,

@@ -25,6 +25,7 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_download, name="report_download"),
     path("answers/<int:pk>/", views.answer_detail, name="answer"),
     path("answers/<int:pk>/review/", views.answer_review, name="answer_review"),
+    path("answers/<int:pk>/suggestion/", views.answer_suggestion, name="answer_suggestion"),
     path("answers/<int:pk>/verify/", views.answer_verify, name="answer_verify"),
     path("answers/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence_download"),

@@ -288,6 +288,8 @@ def _answer_page(
         )
     if review_form is None:
         review_form = ReviewForm(initial={"version": answer.version})
+    from layak.evaluations.suggestions import suggestions_for
+
     return render(
         request,
         "evaluations/answer_detail.html",
@@ -301,6 +303,7 @@ def _answer_page(
             "evidence": answer.evidence.all(),
             "evidence_form": EvidenceForm(),
             "review_form": review_form,
+            "suggestions": suggestions_for(answer),
             "verify_form": VerifyForm(
                 initial={
                     "option": str(answer.verified_option_id or ""),
@@ -759,3 +762,26 @@ def instrument_bands(request: HttpRequest, pk: int) -> HttpResponse:
         {"instrument": instrument, "rows": list(enumerate(current[:BAND_ROWS])), "errors": errors},
         status=400 if errors else 200,
     )
+
+
+@login_required
+@require_POST
+def answer_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take over a suggested answer with one action (never automatic)."""
+    answer = get_answer_for(request.user, pk, action="edit")
+    version = request.POST.get("version", "")
+    key = request.POST.get("provider", "")
+    try:
+        services.answer_take_suggestion(
+            actor=request.user,
+            answer=answer,
+            expected_version=int(version) if version.isascii() and version.isdigit() else -1,
+            provider_key=key,
+        )
+    except ConflictError as error:
+        return _answer_page(request, answer, conflict=error.current)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The figures were copied into the answer; check and save it."))
+    return redirect("evaluations:answer", pk=pk)

@@ -26,11 +26,13 @@ from layak.accounts.tests.factories import make_person
 pytestmark = pytest.mark.browser
 
 #: The main menu of an OPD focal point and of a system administrator.
-OPD_MENU = {"home", "evaluations", "regions", "agencies"}
+OPD_MENU = {"home", "evaluations", "participation", "regions", "agencies"}
 ADMIN_MENU = {
     "home",
     "evaluations",
     "case_statistics",
+    "families",
+    "community",
     "regions",
     "agencies",
     "people",
@@ -63,7 +65,7 @@ def test_opd_focal_point_logs_in_and_out_in_indonesian(page: Page) -> None:
     expect(page.get_by_test_id("home-roles")).to_contain_text("Penanggung jawab OPD")
     assert menu_keys(page) == OPD_MENU
     labels = menu_labels(page)
-    assert labels == ["Beranda", "Evaluasi KLA", "Wilayah", "Instansi"]
+    assert labels == ["Beranda", "Evaluasi KLA", "Forum Anak", "Wilayah", "Instansi"]
     assert "Pengguna" not in labels
     assert "Jejak audit" not in labels
     expect(page.locator("[data-menu=people]")).to_have_count(0)
@@ -102,7 +104,7 @@ def test_opd_focal_point_switches_to_english_before_logging_in(page: Page) -> No
     expect(page).to_have_url(HOME_URL)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_test_id("home-roles")).to_contain_text("OPD focal point")
-    assert menu_labels(page) == ["Home", "KLA evaluation", "Regions", "Agencies"]
+    assert menu_labels(page) == ["Home", "KLA evaluation", "Forum Anak", "Regions", "Agencies"]
     expect(page.locator("[data-action=logout]")).to_have_text("Log out")
 
     log_out(page)
@@ -135,8 +137,11 @@ def test_administrator_sees_people_and_audit_trail_in_the_menu(
 
     assert opd_keys == OPD_MENU
     assert admin_keys == ADMIN_MENU
-    assert admin_keys - opd_keys == {"people", "audit"}
-    assert opd_keys - admin_keys == set()
+    admin_only = {"people", "audit", "case_statistics", "case_lookups", "families", "community"}
+    assert admin_keys - opd_keys == admin_only
+    # Focal points answer children's aspirations routed to their agency; the system
+    # administrator runs no forum.
+    assert opd_keys - admin_keys == {"participation"}
 
     # The extra entries open their pages, each marked as the current menu entry.
     for key, path in (("people", "/people/"), ("audit", "/audit/")):

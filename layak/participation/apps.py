@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ParticipationConfig(AppConfig):
+    name = "layak.participation"
+    label = "participation"
+    verbose_name = _("Children's participation (Forum Anak)")
+
+    def ready(self) -> None:
+        from layak.evaluations.suggestions import Provider, register
+        from layak.participation.suggestions import INDICATOR, PROVIDER_KEY, compute
+
+        register(Provider(PROVIDER_KEY, INDICATOR, compute))

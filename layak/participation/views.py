@@ -1,0 +1,780 @@
+"""Pages of the Forum Anak module (issue #5). Thin: parse with a form, fetch through
+``permissions.py`` (invisible: 404, forbidden: 403), call one service, render.
+
+Children's names appear only on the pages of the forum's facilitators and the secretariat
+(member list, member page, who voiced an aspiration); those reads are audited. The public
+pages (``urls_public``) show only approved public texts and the agencies' answers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from layak.cases.services import public_throttled
+from layak.core.audit import audit_record
+from layak.core.models import AuditAction
+from layak.core.net import client_ip
+from layak.core.pages import menu, paginate
+from layak.core.permissions import require
+from layak.participation import services
+from layak.participation.forms import (
+    AspirationFilterForm,
+    AspirationForm,
+    ConsentForm,
+    ConsultationForm,
+    FacilitatorsForm,
+    ForumForm,
+    MemberAddForm,
+    MemberForm,
+    PlanningForm,
+    PublicAspirationForm,
+    PublishForm,
+    RespondForm,
+    RouteForm,
+    WithdrawForm,
+)
+from layak.participation.models import CLUSTER_FOR_CHILDREN, Aspiration, Cluster, Member
+from layak.participation.permissions import (
+    can_export_aspirations,
+    can_manage_forums,
+    can_record_aspiration,
+    can_use_participation,
+    forums_run_by,
+    get_aspiration_for,
+    get_consent_for,
+    get_forum_for,
+    get_member_for,
+    may_aspiration,
+    may_forum,
+)
+from layak.participation.selectors import (
+    aspirations_for,
+    filter_aspirations,
+    forum_consultations,
+    forum_members,
+    forum_rows,
+    open_aspirations_for,
+    participation_figures,
+    published_aspirations,
+    status_counts,
+    waiting_for_routing,
+)
+from layak.regions.models import Region
+from layak.regions.selectors import home_region
+
+
+def _city(user: Any) -> Region | None:
+    agency = getattr(user, "agency", None)
+    return agency.region if agency is not None else None
+
+
+def _errors_to_form(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# -- public pages --------------------------------------------------------------------------
+
+
+@never_cache
+def public_submit(request: HttpRequest) -> HttpResponse:
+    """The child's form: no login, throttled per address, a honeypot instead of a CAPTCHA."""
+    city = home_region()
+    if city is None:
+        raise Http404
+    form = PublicAspirationForm(request.POST or None, city=city)
+    if request.method == "POST":
+        if public_throttled(client_ip(request), "aspiration", services.public_form_per_hour()):
+            return render(
+                request,
+                "participation/public_submit.html",
+                {"form": form, "throttled": True},
+                status=429,
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            if data["website"]:
+                # A bot filled in the hidden field: answer like a success, store nothing.
+                return render(request, "participation/public_thanks.html")
+            try:
+                services.aspiration_submit_public(
+                    city=city,
+                    data=services.AspirationData(
+                        text=data["text"],
+                        cluster=data["topic"] or "",
+                        kelurahan=data["kelurahan"],
+                        child_name=data["name"],
+                        child_age=data["age"],
+                    ),
+                )
+            except ValidationError as error:
+                _errors_to_form(form, error)
+            else:
+                return render(request, "participation/public_thanks.html")
+    return render(request, "participation/public_submit.html", {"form": form})
+
+
+def public_published(request: HttpRequest) -> HttpResponse:
+    """ "Kalian bilang, kami lakukan": approved public texts and the agencies' answers."""
+    cluster = request.GET.get("klaster", "")
+    cluster = cluster if cluster in Cluster.values else ""
+    page = paginate(request, published_aspirations(home_region(), cluster), size=20)
+    rows = [(row, CLUSTER_FOR_CHILDREN.get(row.cluster)) for row in page.object_list]
+    return render(
+        request,
+        "participation/public_published.html",
+        {
+            "page": page,
+            "rows": rows,
+            "clusters": list(CLUSTER_FOR_CHILDREN.items()),
+            "cluster": cluster,
+        },
+    )
+
+
+# -- home ------------------------------------------------------------------------------------
+
+
+@login_required
+@menu("participation")
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(can_use_participation(user))
+    city = _city(user)
+    year = timezone.localdate().year
+    visible = aspirations_for(user)
+    context = {
+        "year": year,
+        "figures": participation_figures(city, year) if city is not None else None,
+        "forums": forum_rows(user),
+        "to_route": waiting_for_routing(user)[:50],
+        "open": open_aspirations_for(user)[:50],
+        "counts": status_counts(visible),
+        "today": timezone.localdate(),
+        "can_manage": can_manage_forums(user),
+        "can_record": can_record_aspiration(user),
+        "can_export": can_export_aspirations(user),
+    }
+    return render(request, "participation/home.html", context)
+
+
+# -- forums ----------------------------------------------------------------------------------
+
+
+def _forum_data(form: Form) -> services.ForumData:
+    data = form.cleaned_data
+    return services.ForumData(
+        level=data["level"],
+        region=data["region"],
+        name=data["name"],
+        decree=data["decree"],
+        decree_on=data["decree_on"],
+        is_active=data["is_active"],
+    )
+
+
+@login_required
+@menu("participation")
+def forum_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(can_manage_forums(user))
+    city = _city(user)
+    if city is None:  # pragma: no cover - can_manage_forums requires a home city
+        raise Http404
+    form = ForumForm(request.POST or None, city=city)
+    if request.method == "POST" and form.is_valid():
+        try:
+            forum = services.forum_create(actor=user, city=city, data=_forum_data(form))
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The forum was created."))
+            return redirect("participation:forum", forum.pk)
+    return render(request, "participation/forum_form.html", {"form": form, "forum": None})
+
+
+@login_required
+@menu("participation")
+def forum_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    forum = get_forum_for(user, pk, action="view")
+    runs = may_forum(user, forum, "members")
+    members = list(forum_members(user, forum)) if runs else []
+    if runs:
+        services.member_viewed(actor=user, forum=forum)
+    active = forum.members.filter(left_on__isnull=True)
+    context = {
+        "forum": forum,
+        "runs": runs,
+        "manages": may_forum(user, forum, "manage"),
+        "members": members,
+        "member_count": active.count(),
+        "board_count": active.filter(is_board=True).count(),
+        "consultations": forum_consultations(forum)[:50],
+        "facilitators": list(forum.facilitators.all()),
+    }
+    return render(request, "participation/forum_detail.html", context)
+
+
+@login_required
+@menu("participation")
+def forum_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    forum = get_forum_for(user, pk, action="manage")
+    initial = {
+        "level": forum.level,
+        "region": forum.region,
+        "name": forum.name,
+        "decree": forum.decree,
+        "decree_on": forum.decree_on,
+        "is_active": forum.is_active,
+    }
+    form = ForumForm(request.POST or None, city=forum.city, initial=initial)
+    candidates = services.facilitator_candidates(forum)
+    team = FacilitatorsForm(
+        request.POST or None,
+        candidates=candidates,
+        initial={"facilitators": list(forum.facilitators.all())},
+        prefix="team",
+    )
+    if request.method == "POST" and form.is_valid() and team.is_valid():
+        try:
+            services.forum_update(actor=user, forum=forum, data=_forum_data(form))
+            services.forum_facilitators_set(
+                actor=user, forum=forum, users=team.cleaned_data["facilitators"]
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The forum was saved."))
+            return redirect("participation:forum", forum.pk)
+    return render(
+        request, "participation/forum_form.html", {"form": form, "team": team, "forum": forum}
+    )
+
+
+# -- members ---------------------------------------------------------------------------------
+
+
+def _member_data(form: Form) -> services.MemberData:
+    data = form.cleaned_data
+    return services.MemberData(
+        name=data["name"],
+        birth_year=data["birth_year"],
+        school=data["school"],
+        kelurahan=data["kelurahan"],
+        is_board=data["is_board"],
+        kha_trained_on=data["kha_trained_on"],
+        joined_on=data["joined_on"],
+    )
+
+
+def _consent_data(form: Form) -> services.ConsentData:
+    data = form.cleaned_data
+    return services.ConsentData(
+        given_by=data["given_by"], relation=data["relation"], given_on=data["given_on"]
+    )
+
+
+@login_required
+@menu("participation")
+def member_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    forum = get_forum_for(user, pk, action="members")
+    form = MemberAddForm(request.POST or None, city=forum.city)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_add(
+                actor=user, forum=forum, data=_member_data(form), consent=_consent_data(form)
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The member was added."))
+            return redirect("participation:forum", forum.pk)
+    return render(
+        request, "participation/member_form.html", {"form": form, "forum": forum, "member": None}
+    )
+
+
+@login_required
+@menu("participation")
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    member = get_member_for(user, pk, action="view")
+    editable = member.erased_at is None
+    initial = {
+        "name": member.name,
+        "birth_year": member.birth_year,
+        "school": member.school,
+        "kelurahan": member.kelurahan,
+        "is_board": member.is_board,
+        "kha_trained_on": member.kha_trained_on,
+        "joined_on": member.joined_on,
+    }
+    form = MemberForm(request.POST or None, city=member.forum.city, initial=initial)
+    if request.method == "POST":
+        member = get_member_for(user, pk, action="edit")
+        if form.is_valid():
+            try:
+                services.member_update(actor=user, member=member, data=_member_data(form))
+            except ValidationError as error:
+                _errors_to_form(form, error)
+            else:
+                messages.success(request, _("The member was saved."))
+                return redirect("participation:member", member.pk)
+    services.member_viewed(actor=user, forum=member.forum)
+    return render(
+        request,
+        "participation/member_detail.html",
+        {
+            "member": member,
+            "form": form,
+            "editable": editable,
+            "consents": list(member.consents.all()),
+            "consent_form": ConsentForm(prefix="consent"),
+            "withdraw_form": WithdrawForm(prefix="withdraw"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    member = get_member_for(user, pk, action="edit")
+    form = ConsentForm(request.POST, prefix="consent")
+    if form.is_valid():
+        try:
+            services.consent_record(actor=user, member=member, data=_consent_data(form))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The consent was recorded."))
+    else:
+        messages.error(request, _("Check the consent: who gave it, the relation and the date."))
+    return redirect("participation:member", member.pk)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    consent = get_consent_for(user, pk, action="withdraw")
+    form = WithdrawForm(request.POST, prefix="withdraw")
+    if form.is_valid():
+        try:
+            services.consent_withdraw(actor=user, consent=consent, on=form.cleaned_data["on"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The consent was withdrawn."))
+    else:
+        messages.error(request, _("Enter the date of the withdrawal."))
+    return redirect("participation:member", consent.member_id)
+
+
+# -- consultations ---------------------------------------------------------------------------
+
+
+@login_required
+@menu("participation")
+def consultation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    forum = get_forum_for(user, pk, action="members")
+    form = ConsultationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consultation_record(
+                actor=user,
+                forum=forum,
+                data=services.ConsultationData(
+                    held_on=data["held_on"],
+                    topic=data["topic"],
+                    participants=data["participants"],
+                    girls=data["girls"],
+                    boys=data["boys"],
+                    notes=data["notes"],
+                ),
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The consultation was recorded."))
+            return redirect("participation:forum", forum.pk)
+    return render(request, "participation/consultation_form.html", {"form": form, "forum": forum})
+
+
+# -- aspirations -----------------------------------------------------------------------------
+
+
+@login_required
+@menu("participation")
+def aspiration_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(can_use_participation(user))
+    filters = AspirationFilterForm(request.GET or None)
+    queryset = aspirations_for(user)
+    if filters.is_valid():
+        queryset = filter_aspirations(
+            queryset,
+            status=filters.cleaned_data["status"],
+            cluster=filters.cleaned_data["cluster"],
+            overdue=filters.cleaned_data["overdue"],
+        )
+    page = paginate(request, queryset)
+    return render(
+        request,
+        "participation/aspiration_list.html",
+        {
+            "filters": filters,
+            "page": page,
+            "rows": page.object_list,
+            "today": timezone.localdate(),
+            "can_export": can_export_aspirations(user),
+            "can_record": can_record_aspiration(user),
+        },
+    )
+
+
+@login_required
+def aspiration_export(request: HttpRequest) -> HttpResponse:
+    """CSV of the visible aspirations with status, agency and Musrenbang outcome; never the
+    original text or anything about the child (the public text only)."""
+    user = request.user
+    require(can_export_aspirations(user))
+    filters = AspirationFilterForm(request.GET or None)
+    queryset = aspirations_for(user)
+    if filters.is_valid():
+        queryset = filter_aspirations(
+            queryset,
+            status=filters.cleaned_data["status"],
+            cluster=filters.cleaned_data["cluster"],
+            overdue=filters.cleaned_data["overdue"],
+        )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "id",
+            "submitted_on",
+            "source",
+            "cluster",
+            "status",
+            "agency",
+            "due_on",
+            "answered_on",
+            "acted_on",
+            "escalated",
+            "published",
+            "public_text",
+            "musrenbang",
+            "musrenbang_year",
+            "musrenbang_outcome",
+            "funded_year",
+            "amount",
+        ]
+    )
+    count = 0
+    for a in queryset[:10000]:
+        planning = getattr(a, "planning", None)
+        writer.writerow(
+            [
+                a.pk,
+                timezone.localtime(a.submitted_at).date().isoformat(),
+                a.source,
+                a.cluster,
+                a.status,
+                a.agency.short_name or a.agency.name if a.agency else "",
+                a.due_on.isoformat() if a.due_on else "",
+                timezone.localtime(a.answered_at).date().isoformat() if a.answered_at else "",
+                timezone.localtime(a.acted_at).date().isoformat() if a.acted_at else "",
+                "yes" if a.escalated_at else "",
+                "yes" if a.published_at else "",
+                a.public_text if a.published_at else "",
+                planning.level if planning else "",
+                planning.year if planning else "",
+                planning.status if planning else "",
+                planning.funded_year or "" if planning else "",
+                planning.amount if planning and planning.amount is not None else "",
+            ]
+        )
+        count += 1
+    city = _city(user)
+    audit_record(
+        actor=user,
+        action=AuditAction.EXPORT,
+        object_type="participation.aspiration",
+        fields=["status", "cluster", "agency", "public_text", "planning"],
+        label=f"{count} rows",
+        region_code=city.code if city is not None else "",
+    )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="aspirasi-anak.csv"'
+    return response
+
+
+@login_required
+@menu("participation")
+def aspiration_new(request: HttpRequest) -> HttpResponse:
+    """Record an aspiration of one of the forums the person runs."""
+    user = request.user
+    require(can_record_aspiration(user))
+    forums = forums_run_by(user).filter(is_active=True).order_by("name")
+    forum_id = request.POST.get("forum") or request.GET.get("forum") or ""
+    forum = forums.filter(pk=forum_id).first() if forum_id.isdigit() else None
+    if forum is None:
+        forum = forums.first()
+    if forum is None:
+        messages.error(request, _("You facilitate no active forum yet."))
+        return redirect("participation:home")
+    form = AspirationForm(
+        request.POST or None,
+        city=forum.city,
+        members=forum.members.filter(left_on__isnull=True),
+        consultations=forum.consultations.all(),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            aspiration = services.aspiration_record(
+                actor=user,
+                forum=forum,
+                data=services.AspirationData(
+                    text=data["text"],
+                    cluster=data["cluster"],
+                    kelurahan=data["kelurahan"],
+                    member=data["member"],
+                    consultation=data["consultation"],
+                ),
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("The aspiration was recorded."))
+            return redirect("participation:aspiration", aspiration.pk)
+    return render(
+        request,
+        "participation/aspiration_form.html",
+        {"form": form, "forum": forum, "forums": forums},
+    )
+
+
+def _detail_context(user: Any, aspiration: Aspiration, **forms: Any) -> dict[str, Any]:
+    identity = may_aspiration(user, aspiration, "identity")
+    member: Member | None = aspiration.member if identity else None
+    can = {
+        action: may_aspiration(user, aspiration, action)
+        for action in ("route", "publish", "plan", "respond")
+    }
+    agencies = services.routable_agencies(aspiration.city)
+    planning = getattr(aspiration, "planning", None)
+    context: dict[str, Any] = {
+        "aspiration": aspiration,
+        "identity": identity,
+        "member": member,
+        "can": can,
+        "planning": planning,
+        "today": timezone.localdate(),
+        "route_form": RouteForm(
+            prefix="route",
+            agencies=agencies,
+            initial={
+                "cluster": aspiration.cluster,
+                "agency": aspiration.agency,
+                "safe_text": aspiration.public_text or aspiration.text,
+            },
+        ),
+        "publish_form": PublishForm(
+            prefix="publish", initial={"public_text": aspiration.public_text}
+        ),
+        "respond_form": RespondForm(prefix="respond", initial={"response": aspiration.response}),
+        "planning_form": PlanningForm(
+            prefix="planning",
+            initial={
+                "level": planning.level if planning else "",
+                "year": planning.year if planning else timezone.localdate().year,
+                "status": planning.status if planning else "",
+                "funded_year": planning.funded_year if planning else None,
+                "amount": planning.amount if planning else None,
+            },
+        ),
+    }
+    context.update(forms)
+    return context
+
+
+@login_required
+@menu("participation")
+def aspiration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    aspiration = get_aspiration_for(user, pk, action="view")
+    if may_aspiration(user, aspiration, "identity") and (
+        aspiration.child_name or aspiration.member_id
+    ):
+        services.aspiration_viewed(actor=user, aspiration=aspiration)
+    return render(
+        request, "participation/aspiration_detail.html", _detail_context(user, aspiration)
+    )
+
+
+def _after_post(
+    request: HttpRequest, aspiration: Aspiration, form_key: str, form: Form, error: Any
+) -> HttpResponse:
+    if error is None:
+        return redirect("participation:aspiration", aspiration.pk)
+    if isinstance(error, ValidationError):
+        _errors_to_form(form, error)
+    aspiration.refresh_from_db()
+    return render(
+        request,
+        "participation/aspiration_detail.html",
+        _detail_context(request.user, aspiration, **{form_key: form}),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def aspiration_route(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    aspiration = get_aspiration_for(user, pk, action="route")
+    form = RouteForm(
+        request.POST, prefix="route", agencies=services.routable_agencies(aspiration.city)
+    )
+    error: Any = True
+    if form.is_valid():
+        try:
+            services.aspiration_route(
+                actor=user,
+                aspiration=aspiration,
+                cluster=form.cleaned_data["cluster"],
+                agency=form.cleaned_data["agency"],
+                safe_text=form.cleaned_data["safe_text"],
+                due_on=form.cleaned_data["due_on"],
+            )
+            error = None
+            messages.success(request, _("The aspiration was routed."))
+        except ValidationError as exc:
+            error = exc
+    return _after_post(request, aspiration, "route_form", form, error)
+
+
+@login_required
+@require_POST
+def aspiration_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    aspiration = get_aspiration_for(user, pk, action="route")
+    try:
+        services.aspiration_dismiss(actor=user, aspiration=aspiration)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("participation:aspiration", aspiration.pk)
+
+
+@login_required
+@require_POST
+def aspiration_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    aspiration = get_aspiration_for(user, pk, action="publish")
+    if request.POST.get("unpublish"):
+        services.aspiration_unpublish(actor=user, aspiration=aspiration)
+        messages.success(request, _("The aspiration is no longer public."))
+        return redirect("participation:aspiration", aspiration.pk)
+    form = PublishForm(request.POST, prefix="publish")
+    error: Any = True
+    if form.is_valid():
+        try:
+            services.aspiration_publish(
+                actor=user, aspiration=aspiration, public_text=form.cleaned_data["public_text"]
+            )
+            error = None
+            messages.success(request, _("The aspiration is on the public page."))
+        except ValidationError as exc:
+            error = exc
+    return _after_post(request, aspiration, "publish_form", form, error)
+
+
+@login_required
+@require_POST
+def aspiration_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    aspiration = get_aspiration_for(user, pk, action="respond")
+    form = RespondForm(request.POST, request.FILES, prefix="respond")
+    error: Any = True
+    if form.is_valid():
+        upload = form.cleaned_data["evidence"]
+        try:
+            services.aspiration_respond(
+                actor=user,
+                aspiration=aspiration,
+                status=form.cleaned_data["status"],
+                response=form.cleaned_data["response"],
+                evidence=upload or None,
+                evidence_name=upload.name if upload else "",
+            )
+            error = None
+            messages.success(request, _("The answer was saved."))
+        except ValidationError as exc:
+            error = exc
+    return _after_post(request, aspiration, "respond_form", form, error)
+
+
+@login_required
+@require_POST
+def aspiration_planning(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    aspiration = get_aspiration_for(user, pk, action="plan")
+    form = PlanningForm(request.POST, prefix="planning")
+    error: Any = True
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.planning_record(
+                actor=user,
+                aspiration=aspiration,
+                data=services.PlanningData(
+                    level=data["level"],
+                    year=data["year"],
+                    status=data["status"],
+                    funded_year=data["funded_year"],
+                    amount=data["amount"],
+                ),
+            )
+            error = None
+            messages.success(request, _("The Musrenbang outcome was saved."))
+        except ValidationError as exc:
+            error = exc
+    return _after_post(request, aspiration, "planning_form", form, error)
+
+
+@login_required
+def aspiration_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    user = request.user
+    aspiration = get_aspiration_for(user, pk, action="evidence")
+    services.evidence_opened(actor=user, aspiration=aspiration)
+    response = FileResponse(
+        aspiration.evidence.open("rb"),
+        as_attachment=True,
+        filename=aspiration.evidence_name or "bukti",
+        content_type=aspiration.evidence_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
