@@ -112,3 +112,42 @@ def test_case_pages_have_no_wcag_violations(new_page: Callable[..., Page], width
         assert _violations(page) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
     assert browser_errors(page) == []
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_family_community_and_participation_pages_have_no_wcag_violations(
+    new_page: Callable[..., Page], width: int
+) -> None:
+    """Issue #5: the public pages (Puspaga request and certificate check, the child's form,
+    "Kalian bilang, kami lakukan") and each module's home for the people who use it."""
+    from django.core.management import call_command
+
+    from layak.core.demo import DEMO_PASSWORD
+
+    call_command("seed_demo", size="small", verbosity=0)
+    page = new_page(viewport={"width": width, "height": 800})
+    for path in (
+        "/puspaga/",
+        "/puspaga/sertifikat/",
+        "/suara-anak/",
+        "/suara-anak/kalian-bilang-kami-lakukan/",
+        "/lapor/",
+    ):
+        page.goto(path)
+        assert _violations(page) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    for username, paths in (
+        ("konselor", ["/families/"]),
+        ("patbm.manggar", ["/community/", "/community/reports/", "/community/reports/new/"]),
+        ("fasilitator.fa", ["/forum-anak/"]),
+        ("sekretariat", ["/community/coverage/", "/forum-anak/"]),
+    ):
+        context_page = new_page(viewport={"width": width, "height": 800})
+        log_in(context_page, username, DEMO_PASSWORD)
+        for path in paths:
+            context_page.goto(path)
+            assert _violations(context_page) == [], f"{username} {path}"
+            assert context_page.evaluate("document.documentElement.scrollWidth") <= width, (
+                f"{username} {path}"
+            )
+        assert browser_errors(context_page) == []
