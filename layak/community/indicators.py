@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layak.cases.models import Channel, Report, ReportStatus
+from layak.cases.selectors import small_cell, suppress
 from layak.community.models import Activity, ActivityKind
 from layak.community.selectors import coverage_of
 from layak.evaluations.suggestions import Suggestion
@@ -55,6 +56,13 @@ def _kelurahan(area: Region, year: int, on: datetime.date) -> Suggestion:
     reports = Report.objects.filter(channel=Channel.PATBM, kelurahan=area, received_at__year=year)
     reported = reports.count()
     referred = reports.filter(status__in=[ReportStatus.CASE, ReportStatus.MERGED]).count()
+    # Report and case counts leave the case team here: small cells are suppressed.
+    shown, shown_total = suppress({"referred": referred, "other": reported - referred}, reported)
+    limit = small_cell()
+
+    def cell(value: int | None) -> str:
+        return f"<{limit}" if value is None else str(value)
+
     if row is None or row.group is None:
         state = _("has no PATBM group profile")
     elif row.functioning:
@@ -67,24 +75,24 @@ def _kelurahan(area: Region, year: int, on: datetime.date) -> Suggestion:
         }
     text = _(
         "Kelurahan %(name)s %(state)s. In %(year)d: %(prevention)d prevention activities, "
-        "%(patrols)d early detection patrols, %(reported)d early-detection reports to the "
-        "UPTD PPA, of which %(referred)d became or joined a case."
+        "%(patrols)d early detection patrols, %(reported)s early-detection reports to the "
+        "UPTD PPA, of which %(referred)s became or joined a case."
     ) % {
         "name": area.name,
         "state": state,
         "year": year,
         "prevention": prevention,
         "patrols": patrols,
-        "reported": reported,
-        "referred": referred,
+        "reported": cell(shown_total),
+        "referred": cell(shown["referred"]),
     }
+    counted = {REPORTED: shown_total, REFERRED: shown["referred"]}
     return Suggestion(
         source=_("PATBM module, %(year)d") % {"year": year},
         text=text,
         values={
             PREVENTION: str(prevention),
-            REPORTED: str(reported),
-            REFERRED: str(referred),
+            **{key: str(value) for key, value in counted.items() if value is not None},
             KELURAHAN: "1",
             FUNCTIONING: "1" if row is not None and row.functioning else "0",
         },

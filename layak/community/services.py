@@ -5,6 +5,8 @@ field names only, never values (members' names and phones are personal data)."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -221,19 +223,37 @@ def _check_photo(upload: Any) -> CheckedUpload:
     return checked
 
 
+def without_metadata(content: bytes, kind: str) -> bytes:
+    """The photo re-encoded without EXIF/XMP metadata (GPS position, device), turned upright
+    first: photos of activities with children must not carry where they were taken."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(content)) as image:
+        upright = ImageOps.exif_transpose(image) or image
+        if kind == "jpeg" and upright.mode not in ("RGB", "L"):
+            upright = upright.convert("RGB")
+        out = io.BytesIO()
+        upright.save(out, format={"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}[kind], quality=88)
+    return out.getvalue()
+
+
 def _store_photo(
     actor: Any, activity: Activity, upload: Any, checked: CheckedUpload
 ) -> ActivityPhoto:
     upload.seek(0)
+    try:
+        content = without_metadata(upload.read(), checked.kind)
+    except (OSError, ValueError) as exc:
+        raise ValidationError({"photos": _("This photo cannot be read.")}) from exc
     photo = ActivityPhoto(
         activity=activity,
         content_type=checked.content_type,
         extension=checked.extension,
-        size=checked.size,
-        sha256=checked.sha256,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=actor,
     )
-    photo.file.save("photo", ContentFile(upload.read()), save=False)
+    photo.file.save("photo", ContentFile(content), save=False)
     photo.save()
     return photo
 
@@ -336,6 +356,10 @@ def early_report_send(*, actor: Any, data: EarlyReport) -> Report:
             child_age=data.child_age,
             child_sex=data.child_sex,
             anonymous=data.anonymous,
+            # Not anonymous: the case desk can call the activist back.
+            reporter_name="" if data.anonymous else actor.display_name,
+            reporter_contact="" if data.anonymous else (actor.email or ""),
+            reporter_relation="" if data.anonymous else "PATBM",
         ),
     )
 

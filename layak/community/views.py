@@ -227,8 +227,10 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _logins_for(group: PatbmGroup) -> QuerySet[User]:
     from layak.accounts.roles import Role
 
+    # Only the activists of this group's own agency: a group cannot pull in (and hand its
+    # members' phone numbers to) activists of other kelurahan.
     return User.objects.filter(
-        agency__region=group.agency.region,
+        agency=group.agency,
         role_assignments__role=Role.PATBM_ACTIVIST,
         is_active=True,
     ).order_by("full_name", "username")

@@ -250,37 +250,49 @@ class ServiceCounts:
         return [(m.value, str(m.label)) for m in Mode]
 
 
-def _table(
-    dimension: str,
-    raw: dict[tuple[str, str], int],
-    keys: list[str],
-    labels: dict[str, str],
-) -> CountTable:
+def _tables(
+    specs: list[tuple[str, dict[tuple[str, str], int], list[str], dict[str, str]]],
+) -> list[CountTable]:
+    """Count tables that share their mode totals and grand total, suppressed as ONE system:
+    a total hidden in one table but shown in another would let a reader subtract a cell."""
     values: dict[Any, int] = {}
-    for key in keys:
-        for mode in MODES:
-            values[(key, mode)] = raw.get((key, mode), 0)
-        values[("row", key)] = sum(raw.get((key, m), 0) for m in MODES)
-    for mode in MODES:
-        values[("col", mode)] = sum(raw.get((k, mode), 0) for k in keys)
-    values[("total",)] = sum(values[("col", m)] for m in MODES)
     lines: list[list[Any]] = []
-    for key in keys:
-        lines.append([*[(key, m) for m in MODES], ("row", key)])
+    for dimension, raw, keys, _labels in specs:
+        for key in keys:
+            for mode in MODES:
+                values[(dimension, key, mode)] = raw.get((key, mode), 0)
+            values[(dimension, "row", key)] = sum(raw.get((key, m), 0) for m in MODES)
+            lines.append([*[(dimension, key, m) for m in MODES], (dimension, "row", key)])
+        for mode in MODES:
+            lines.append([*[(dimension, k, mode) for k in keys], ("col", mode)])
+        lines.append([*[(dimension, "row", k) for k in keys], ("total",)])
+    _first, first_raw, first_keys, _first_labels = specs[0]
     for mode in MODES:
-        lines.append([*[(k, mode) for k in keys], ("col", mode)])
-    lines.append([*[("row", k) for k in keys], ("total",)])
+        values[("col", mode)] = sum(first_raw.get((k, mode), 0) for k in first_keys)
+    values[("total",)] = sum(values[("col", m)] for m in MODES)
     lines.append([*[("col", m) for m in MODES], ("total",)])
     hidden = suppress_lines(values, lines)
 
     def show(key: Any) -> str:
         return f"<{small_cell()}" if key in hidden else str(values[key])
 
-    rows = [
-        Row(key, labels.get(key, key), [show((key, m)) for m in MODES], show(("row", key)))
-        for key in keys
+    return [
+        CountTable(
+            dimension,
+            [
+                Row(
+                    key,
+                    labels.get(key, key),
+                    [show((dimension, key, m)) for m in MODES],
+                    show((dimension, "row", key)),
+                )
+                for key in keys
+            ],
+            [show(("col", m)) for m in MODES],
+            show(("total",)),
+        )
+        for dimension, _raw, keys, labels in specs
     ]
-    return CountTable(dimension, rows, [show(("col", m)) for m in MODES], show(("total",)))
 
 
 def service_counts(city: Region, year: int) -> ServiceCounts:
@@ -306,11 +318,17 @@ def service_counts(city: Region, year: int) -> ServiceCounts:
         kec_keys.append(UNKNOWN)
     topic_labels = {str(t.value): str(t.label) for t in Topic}
     kec_labels = {**kecamatan, UNKNOWN: str(_unknown_label())}
+    by_topic_table, by_kecamatan_table = _tables(
+        [
+            ("topic", by_topic, TOPICS, topic_labels),
+            ("kecamatan", by_kec, kec_keys, kec_labels),
+        ]
+    )
     return ServiceCounts(
         year=year,
         city=city,
-        by_topic=_table("topic", by_topic, TOPICS, topic_labels),
-        by_kecamatan=_table("kecamatan", by_kec, kec_keys, kec_labels),
+        by_topic=by_topic_table,
+        by_kecamatan=by_kecamatan_table,
         families=sessions.values("family_id").distinct().count(),
     )
 
@@ -404,26 +422,29 @@ def indicator_8_suggestion(city: Region, year: int, area: Region | None) -> Any:
         return None
     families = sessions.values("family_id").distinct().count()
     counsellors = counsellors_active(city, year)
-    by_mode = {m: 0 for m in MODES}
-    by_mode.update({r["mode"]: r["n"] for r in sessions.values("mode").annotate(n=Count("pk"))})
+    # The same suppressed figures the counts page publishes, never more exact ones.
+    counts = service_counts(city, year)
+    by_mode = dict(zip(MODES, counts.by_topic.mode_totals, strict=True))
+    limit = small_cell()
+    families_shown = str(families) if families >= limit else f"<{limit}"
     text = gettext(
         "In %(year)s Puspaga served %(families)s families in %(sessions)s counselling sessions "
         "(%(in_person)s in person, %(outreach)s outreach, %(online)s online), held by "
         "%(counsellors)s counsellors."
     ) % {
         "year": year,
-        "families": families,
-        "sessions": total,
+        "families": families_shown,
+        "sessions": counts.by_topic.total,
         "in_person": by_mode[Mode.IN_PERSON],
         "outreach": by_mode[Mode.OUTREACH],
         "online": by_mode[Mode.ONLINE],
         "counsellors": counsellors,
     }
+    values = {"jumlah_konselor": str(counsellors)}
+    if families >= limit:
+        values["jumlah_keluarga_dilayani"] = str(families)
     return Suggestion(
         source=gettext("Puspaga, services %(year)s") % {"year": year},
         text=text,
-        values={
-            "jumlah_keluarga_dilayani": str(families),
-            "jumlah_konselor": str(counsellors),
-        },
+        values=values,
     )

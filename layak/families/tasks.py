@@ -28,25 +28,30 @@ def send_booking_reminder(booking_id: int) -> int:
     if not claimed:
         return 0
     local = timezone.localtime(booking.starts_at)
-    with translation.override(settings.LANGUAGE_CODE):
-        send_mail(
-            subject=_("[Puspaga] Reminder of your consultation on %(date)s")
-            % {"date": local.strftime("%d-%m-%Y")},
-            message=_(
-                "This is a reminder of your consultation at Puspaga on %(date)s at %(time)s, "
-                "at %(place)s (%(address)s). Your reference: %(code)s.\n"
-                "If you cannot come, please tell us so that another family can use the time."
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            send_mail(
+                subject=_("[Puspaga] Reminder of your consultation on %(date)s")
+                % {"date": local.strftime("%d-%m-%Y")},
+                message=_(
+                    "This is a reminder of your consultation at Puspaga on %(date)s at %(time)s, "
+                    "at %(place)s (%(address)s). Your reference: %(code)s.\n"
+                    "If you cannot come, please tell us so that another family can use the time."
+                )
+                % {
+                    "date": local.strftime("%d-%m-%Y"),
+                    "time": local.strftime("%H:%M"),
+                    "place": booking.service_point.name,
+                    "address": booking.service_point.address or "-",
+                    "code": booking.family.code,
+                },
+                from_email=None,
+                recipient_list=[email],
             )
-            % {
-                "date": local.strftime("%d-%m-%Y"),
-                "time": local.strftime("%H:%M"),
-                "place": booking.service_point.name,
-                "address": booking.service_point.address or "-",
-                "code": booking.family.code,
-            },
-            from_email=None,
-            recipient_list=[email],
-        )
+    except Exception:
+        # Not sent: release the claim so that the next run tries again, then let the job fail.
+        Booking.objects.filter(pk=booking.pk).update(reminder_sent_at=None)
+        raise
     return 1
 
 

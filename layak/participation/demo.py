@@ -394,9 +394,16 @@ def _seed_aspirations(
                 .order_by("pk")
                 .first()
             )
-            services.aspiration_respond(
-                actor=responder or actor, aspiration=aspiration, status=status, response=answer
+            aspiration = services.aspiration_respond(
+                actor=responder or actor,
+                aspiration=aspiration,
+                status=Status.ANSWERED,
+                response=answer,
             )
+            if status == Status.ACTED:
+                aspiration = services.aspiration_respond(
+                    actor=responder or actor, aspiration=aspiration, status=status, response=answer
+                )
         publish = status != Status.RECEIVED or rng.random() < 0.3
         if publish and rng.random() < 0.8:
             services.aspiration_publish(actor=actor, aspiration=aspiration, public_text=public)

@@ -155,7 +155,12 @@ def participation_figures(city: Region, year: int, area: Region | None = None) -
     board = members.filter(is_board=True)
     consultations = Consultation.objects.filter(forum__in=forums.values("pk"), held_on__year=year)
     consultation_numbers = consultations.aggregate(n=Count("pk"), people=Sum("participants"))
-    planning = aspirations.filter(planning__isnull=False)
+    # Musrenbang outcomes count in the planning year, whenever the aspiration was voiced.
+    planning = Aspiration.objects.filter(city=city, planning__year=year).exclude(
+        status=Status.DISMISSED
+    )
+    if area is not None and area.pk != city.pk:
+        planning = planning.filter(forum__in=forums.values("pk"))
     return Figures(
         forums=forums.count(),
         members=members.count(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -293,14 +294,18 @@ def consent_withdraw(*, actor: Any, consent: Consent, on: datetime.date) -> Cons
         member.name = ""
         member.school = ""
         member.birth_year = None
+        member.kelurahan = None
         member.erased_at = timezone.now()
         member.save()
         Consent.objects.filter(member=member).update(given_by="")
+        # The aspirations the child voiced lose the link and the child's own words; an
+        # approved child-safe text stays (it names nobody).
+        Aspiration.objects.filter(member=member).update(member=None, text="", child_name="")
         _audit(
             actor,
             AuditAction.UPDATE,
             member,
-            ["left_on", "name", "school", "birth_year", "erased_at"],
+            ["left_on", "name", "school", "birth_year", "kelurahan", "erased_at"],
             city_code,
         )
     return consent
@@ -477,6 +482,8 @@ def aspiration_route(
         raise ValidationError({"agency": _("Choose an agency of this city.")})
     today = timezone.localdate()
     due = due_on or today + datetime.timedelta(days=due_days())
+    if due > today + datetime.timedelta(days=180):
+        raise ValidationError({"due_on": _("The due date may lie at most 180 days ahead.")})
     if due < today:
         raise ValidationError({"due_on": _("The due date lies in the past.")})
     changed_agency = aspiration.agency_id != agency.pk
@@ -528,6 +535,7 @@ def _identifying(aspiration: Aspiration) -> tuple[set[str], list[str]]:
     member = aspiration.member
     if member is not None:
         names.append(member.name or "")
+        names.extend(member.consents.values_list("given_by", flat=True))
         if member.school:
             schools.append(" ".join(_WORD.findall(member.school.lower())))
     words = {
@@ -539,6 +547,15 @@ def _identifying(aspiration: Aspiration) -> tuple[set[str], list[str]]:
     return words, [s for s in schools if s]
 
 
+def _normalised(text: str) -> str:
+    """Lower case without accents, invisible characters or width variants: "Ｎáｄｉａ" and
+    "Na\u200bdia" both become "nadia"."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text)).casefold()
+    return "".join(
+        c for c in folded if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    )
+
+
 def _check_public_text(aspiration: Aspiration, text: str) -> None:
     if not MIN_TEXT <= len(text) <= MAX_PUBLIC_TEXT:
         raise ValidationError(
@@ -548,8 +565,24 @@ def _check_public_text(aspiration: Aspiration, text: str) -> None:
             }
         )
     words, schools = _identifying(aspiration)
-    plain = " ".join(_WORD.findall(text.lower()))
-    if words & set(plain.split()) or any(school in plain for school in schools):
+    words = {_normalised(w) for w in words}
+    plain = " ".join(_WORD.findall(_normalised(text)))
+    squeezed = "".join(ch for ch in plain if ch.isalnum())
+    # Whole words, names run together or spaced out ("N a d i a", "Nadia2"), and the
+    # distinctive parts of a school's name ("SMP Negeri 17" of "SMP Negeri 17 Balikpapan").
+    school_parts = {
+        part
+        for school in schools
+        for part in _WORD.findall(_normalised(school))
+        if part.isdigit() or len(part) >= 4
+    }
+    named = bool(words & set(plain.split())) or any(w in squeezed for w in words if len(w) >= 4)
+    school_named = any(_normalised(s) in plain for s in schools) or (
+        any(p.isdigit() for p in school_parts)
+        and all(p in plain.split() for p in school_parts if p.isdigit())
+        and any(kind in plain for kind in ("sd", "smp", "sma", "smk", "mts", "ma", "sekolah"))
+    )
+    if named or school_named:
         raise ValidationError(
             {"public_text": _("The public text names the child or the school. Remove it.")}
         )
@@ -601,6 +634,10 @@ def aspiration_respond(
         raise ValidationError({"status": _("Choose answered or acted upon.")})
     if aspiration.status not in (Status.RECEIVED, Status.ANSWERED):
         raise ValidationError(_("This aspiration cannot be answered now."))
+    if status == Status.ACTED and aspiration.status != Status.ANSWERED:
+        raise ValidationError(
+            {"status": _("Answer the aspiration first; report what was done afterwards.")}
+        )
     text = response.strip()
     if not MIN_TEXT <= len(text) <= 4000:
         raise ValidationError({"response": _("Write the agency's answer.")})

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from layak.cases.exports import neutralise
 from layak.cases.services import public_throttled
 from layak.core.audit import audit_record
 from layak.core.models import AuditAction
@@ -497,23 +498,26 @@ def aspiration_export(request: HttpRequest) -> HttpResponse:
         planning = getattr(a, "planning", None)
         writer.writerow(
             [
-                a.pk,
-                timezone.localtime(a.submitted_at).date().isoformat(),
-                a.source,
-                a.cluster,
-                a.status,
-                a.agency.short_name or a.agency.name if a.agency else "",
-                a.due_on.isoformat() if a.due_on else "",
-                timezone.localtime(a.answered_at).date().isoformat() if a.answered_at else "",
-                timezone.localtime(a.acted_at).date().isoformat() if a.acted_at else "",
-                "yes" if a.escalated_at else "",
-                "yes" if a.published_at else "",
-                a.public_text if a.published_at else "",
-                planning.level if planning else "",
-                planning.year if planning else "",
-                planning.status if planning else "",
-                planning.funded_year or "" if planning else "",
-                planning.amount if planning and planning.amount is not None else "",
+                neutralise(cell)
+                for cell in [
+                    a.pk,
+                    timezone.localtime(a.submitted_at).date().isoformat(),
+                    a.source,
+                    a.cluster,
+                    a.status,
+                    a.agency.short_name or a.agency.name if a.agency else "",
+                    a.due_on.isoformat() if a.due_on else "",
+                    timezone.localtime(a.answered_at).date().isoformat() if a.answered_at else "",
+                    timezone.localtime(a.acted_at).date().isoformat() if a.acted_at else "",
+                    "yes" if a.escalated_at else "",
+                    "yes" if a.published_at else "",
+                    a.public_text if a.published_at else "",
+                    planning.level if planning else "",
+                    planning.year if planning else "",
+                    planning.status if planning else "",
+                    planning.funded_year or "" if planning else "",
+                    planning.amount if planning and planning.amount is not None else "",
+                ]
             ]
         )
         count += 1
@@ -539,8 +543,14 @@ def aspiration_new(request: HttpRequest) -> HttpResponse:
     require(can_record_aspiration(user))
     forums = forums_run_by(user).filter(is_active=True).order_by("name")
     forum_id = request.POST.get("forum") or request.GET.get("forum") or ""
-    forum = forums.filter(pk=forum_id).first() if forum_id.isdigit() else None
-    if forum is None:
+    if forum_id:
+        # A forum the person does not run is not there for them (never a silent fallback).
+        if not (forum_id.isascii() and forum_id.isdigit()):
+            raise Http404
+        forum = forums.filter(pk=int(forum_id)).first()
+        if forum is None:
+            raise Http404
+    else:
         forum = forums.first()
     if forum is None:
         messages.error(request, _("You facilitate no active forum yet."))
@@ -599,7 +609,8 @@ def _detail_context(user: Any, aspiration: Aspiration, **forms: Any) -> dict[str
             initial={
                 "cluster": aspiration.cluster,
                 "agency": aspiration.agency,
-                "safe_text": aspiration.public_text or aspiration.text,
+                # Never the child's own words: the person routing writes the child-safe text.
+                "safe_text": aspiration.public_text,
             },
         ),
         "publish_form": PublishForm(

@@ -90,6 +90,13 @@ def test_child_aspiration_is_answered_and_published_without_identity(new_page: A
     page.locator(f"[data-testid=aspiration-link][data-id='{aspiration.pk}']").first.click()
     expect(page.locator("[data-testid=safe-text]")).to_have_text(PUBLIC)
     expect(page.locator("body")).not_to_contain_text("Nadia")
+    # First the answer, then what was done ("received > answered > acted upon").
+    page.locator("#id_respond-status").select_option("answered")
+    page.locator("#id_respond-response").fill(ANSWER)
+    page.locator("[data-action=respond]").click()
+    expect(page.locator("[data-testid=aspiration-status]")).to_have_attribute(
+        "data-status", "answered"
+    )
     page.locator("#id_respond-status").select_option("acted")
     page.locator("#id_respond-response").fill(ANSWER)
     page.locator("[data-action=respond]").click()

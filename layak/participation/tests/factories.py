@@ -166,6 +166,11 @@ def routed(
 
 
 def answered(world: World, aspiration: Aspiration, status: str = "answered") -> Aspiration:
+    """Answer the aspiration; for "acted" answer it first, then report what was done."""
+    if status == "acted" and aspiration.status != "answered":
+        aspiration = services.aspiration_respond(
+            actor=world["opd"], aspiration=aspiration, status="answered", response=RESPONSE
+        )
     return services.aspiration_respond(
         actor=world["opd"], aspiration=aspiration, status=status, response=RESPONSE
     )
