@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "layak.families",
     "layak.community",
     "layak.participation",
+    "layak.indicators",
+    "layak.plans",
 ]
 
 MIDDLEWARE = [
@@ -320,6 +322,12 @@ LAYAK_PATBM_FUNCTIONING_MONTHS = env_int("LAYAK_PATBM_FUNCTIONING_MONTHS", 6)
 # address per hour.
 LAYAK_ASPIRATION_DUE_DAYS = env_int("LAYAK_ASPIRATION_DUE_DAYS", 30)
 LAYAK_ASPIRATION_FORM_PER_HOUR = env_int("LAYAK_ASPIRATION_FORM_PER_HOUR", 5)
+# Indicator imports larger than this many bytes run as a background job (issue #6).
+LAYAK_INDICATOR_IMPORT_INLINE_BYTES = env_int("LAYAK_INDICATOR_IMPORT_INLINE_BYTES", 100_000)
+# Action plan: days before a follow-up's due date when the first reminder goes out, and how
+# many percentage points an action may lag the year's straight line before it is "behind".
+LAYAK_PLANS_REMIND_DAYS = env_int("LAYAK_PLANS_REMIND_DAYS", 3)
+LAYAK_PLANS_SLIPPAGE_TOLERANCE = env_int("LAYAK_PLANS_SLIPPAGE_TOLERANCE", 10)
 # Which evaluation indicator each module's suggested figures support ("key=code,...");
 # every provider has a default (layak/evaluations/suggestions.py).
 LAYAK_SUGGESTION_INDICATORS = dict(

@@ -17,6 +17,8 @@ urlpatterns = [
     path("patbm/", include("layak.community.urls_public")),
     path("forum-anak/", include("layak.participation.urls")),
     path("suara-anak/", include("layak.participation.urls_public")),
+    path("indicators/", include("layak.indicators.urls")),
+    path("plans/", include("layak.plans.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -36,7 +36,9 @@ def seeders() -> list[Seeder]:
     from layak.community.demo import seed_community
     from layak.evaluations.demo import seed_evaluations
     from layak.families.demo import seed_families
+    from layak.indicators.demo import seed_indicators
     from layak.participation.demo import seed_participation
+    from layak.plans.demo import seed_plans
     from layak.regions.demo import seed_regions
 
     return [
@@ -47,6 +49,8 @@ def seeders() -> list[Seeder]:
         seed_families,
         seed_community,
         seed_participation,
+        seed_indicators,
+        seed_plans,
     ]
 
 

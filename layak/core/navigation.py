@@ -28,7 +28,9 @@ def _entries() -> list[MenuEntry]:
     from layak.core import permissions_audit as audit
     from layak.evaluations import permissions as evaluations
     from layak.families import permissions as families
+    from layak.indicators import permissions as indicators
     from layak.participation import permissions as participation
+    from layak.plans import permissions as plans
     from layak.regions import permissions as regions
 
     return [
@@ -40,6 +42,8 @@ def _entries() -> list[MenuEntry]:
         MenuEntry(
             "case_statistics", _("Case statistics"), "cases:statistics", cases.can_view_statistics
         ),
+        MenuEntry("indicators", _("Indicators"), "indicators:home", indicators.can_use_indicators),
+        MenuEntry("plans", _("Action plan"), "plans:home", plans.can_use_plans),
         MenuEntry("families", _("Puspaga"), "families:home", families.can_use_families),
         MenuEntry("community", _("PATBM"), "community:home", community.can_use_community),
         MenuEntry(

@@ -140,7 +140,7 @@ def test_family_community_and_participation_pages_have_no_wcag_violations(
         ("konselor", ["/families/"]),
         ("patbm.manggar", ["/community/", "/community/reports/", "/community/reports/new/"]),
         ("fasilitator.fa", ["/forum-anak/"]),
-        ("sekretariat", ["/community/coverage/", "/forum-anak/"]),
+        ("sekretariat", ["/community/coverage/", "/forum-anak/", "/indicators/", "/plans/"]),
     ):
         context_page = new_page(viewport={"width": width, "height": 800})
         log_in(context_page, username, DEMO_PASSWORD)

@@ -26,11 +26,13 @@ from layak.accounts.tests.factories import make_person
 pytestmark = pytest.mark.browser
 
 #: The main menu of an OPD focal point and of a system administrator.
-OPD_MENU = {"home", "evaluations", "participation", "regions", "agencies"}
+OPD_MENU = {"home", "evaluations", "indicators", "plans", "participation", "regions", "agencies"}
 ADMIN_MENU = {
     "home",
     "evaluations",
     "case_statistics",
+    "indicators",
+    "plans",
     "families",
     "community",
     "regions",
@@ -65,7 +67,15 @@ def test_opd_focal_point_logs_in_and_out_in_indonesian(page: Page) -> None:
     expect(page.get_by_test_id("home-roles")).to_contain_text("Penanggung jawab OPD")
     assert menu_keys(page) == OPD_MENU
     labels = menu_labels(page)
-    assert labels == ["Beranda", "Evaluasi KLA", "Forum Anak", "Wilayah", "Instansi"]
+    assert labels == [
+        "Beranda",
+        "Evaluasi KLA",
+        "Indikator",
+        "Rencana aksi",
+        "Forum Anak",
+        "Wilayah",
+        "Instansi",
+    ]
     assert "Pengguna" not in labels
     assert "Jejak audit" not in labels
     expect(page.locator("[data-menu=people]")).to_have_count(0)
@@ -104,7 +114,15 @@ def test_opd_focal_point_switches_to_english_before_logging_in(page: Page) -> No
     expect(page).to_have_url(HOME_URL)
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_test_id("home-roles")).to_contain_text("OPD focal point")
-    assert menu_labels(page) == ["Home", "KLA evaluation", "Forum Anak", "Regions", "Agencies"]
+    assert menu_labels(page) == [
+        "Home",
+        "KLA evaluation",
+        "Indicators",
+        "Action plan",
+        "Forum Anak",
+        "Regions",
+        "Agencies",
+    ]
     expect(page.locator("[data-action=logout]")).to_have_text("Log out")
 
     log_out(page)

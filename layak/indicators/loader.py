@@ -1,0 +1,50 @@
+"""The built-in definitions shipped as data (``data/definitions.csv``)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parent / "data"
+FIELDS = (
+    "name",
+    "unit",
+    "numerator_label",
+    "denominator_label",
+    "polarity",
+    "cluster",
+    "source_agency",
+    "period_type",
+    "level",
+    "source",
+)
+
+
+def bundled_definitions() -> list[dict[str, str]]:
+    with (DATA / "definitions.csv").open(encoding="utf-8", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def load_definitions(model: Any = None) -> int:
+    """Create or update the built-in definitions; returns how many changed. Idempotent.
+
+    ``model`` is the Definition class (the historical one in a data migration).
+    """
+    if model is None:
+        from layak.indicators.models import Definition
+
+        model = Definition
+    changed = 0
+    for row in bundled_definitions():
+        values = {f: row[f] for f in FIELDS}
+        obj = model.objects.filter(code=row["code"]).first()
+        if obj is None:
+            model.objects.create(code=row["code"], **values)
+            changed += 1
+        elif any(getattr(obj, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(obj, f, v)
+            obj.save()
+            changed += 1
+    return changed

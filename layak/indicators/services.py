@@ -1,0 +1,461 @@
+"""Writes of indicator data: entry, import (all-or-nothing, re-import replaces a period with a
+recorded diff), approval (locks a period) and audited unlocking, the roll-up from case data."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import openpyxl
+from django.db import transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from layak.core.audit import audit_record
+from layak.core.errors import ImportRejected, LayakError
+from layak.core.models import AuditAction
+from layak.evaluations.spreadsheet import UNREADABLE
+from layak.indicators.models import (
+    ApprovalStatus,
+    Definition,
+    ImportRun,
+    ImportStatus,
+    Level,
+    PeriodApproval,
+    Unit,
+    Value,
+)
+from layak.indicators.periods import FORMATS, parse_period
+from layak.regions.models import Region, RegionLevel
+
+COLUMNS = ("region_code", "period", "numerator", "denominator")
+_INTEGER = re.compile(r"^\d+(\.0+)?$")
+#: Progress is written after every this many rows.
+PROGRESS_STEP = 500
+
+
+class PeriodLocked(LayakError):
+    """The period is approved; nothing may change until it is unlocked."""
+
+
+@dataclass(frozen=True)
+class Diff:
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    row: int
+    region: Region
+    period_start: datetime.date
+    period_label: str
+    numerator: int
+    denominator: int | None
+
+
+def regions_for(definition: Definition, city: Region) -> QuerySet[Region]:
+    """The regions of ``city`` at the definition's level, in code order."""
+    if definition.level == Level.CITY:
+        return Region.objects.filter(pk=city.pk)
+    levels = (
+        [RegionLevel.KECAMATAN]
+        if definition.level == Level.KECAMATAN
+        else [RegionLevel.KELURAHAN, RegionLevel.DESA]
+    )
+    return (
+        Region.objects.filter(code__startswith=f"{city.code}.", level__in=levels)
+        .defer("boundary")
+        .order_by("code")
+    )
+
+
+def is_locked(definition: Definition, city: Region, period_start: datetime.date) -> bool:
+    return PeriodApproval.objects.filter(
+        definition=definition,
+        city=city,
+        period_start=period_start,
+        status=ApprovalStatus.APPROVED,
+    ).exists()
+
+
+# -- reading files -----------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The data rows of an XLSX (first sheet) or CSV file with their spreadsheet row numbers
+    (the header is row 1); an unreadable file or a missing column is rejected on row 1."""
+    records: list[list[str]]
+    if file_name.lower().endswith(".xlsx"):
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                records = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            finally:
+                workbook.close()
+        except (*UNREADABLE, IndexError) as exc:
+            raise ImportRejected(
+                [(1, _("not a readable XLSX workbook (%(error)s)") % {"error": type(exc).__name__})]
+            ) from exc
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportRejected([(1, _("the file is not UTF-8 text (CSV) or XLSX"))]) from exc
+        delimiter = (
+            ";" if text.split("\n", 1)[0].count(";") > text.split("\n", 1)[0].count(",") else ","
+        )
+        records = [
+            [c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)
+        ]
+    if not records:
+        raise ImportRejected([(1, _("the file is empty"))])
+    header = [h.strip().lower() for h in records[0]]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ImportRejected(
+            [(1, _("missing column(s): %(columns)s") % {"columns": ", ".join(missing)})]
+        )
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        values = {h: (record[i] if i < len(record) else "") for i, h in enumerate(header)}
+        if any(values.get(c) for c in COLUMNS):
+            rows.append((number, values))
+    return rows
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+def _integer(text: str) -> int | None:
+    text = text.strip()
+    return int(float(text)) if _INTEGER.match(text) else None
+
+
+def validate_rows(
+    definition: Definition,
+    city: Region,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    progress: Callable[[int], None] | None = None,
+) -> list[_Parsed]:
+    """Check every row; raise ``ImportRejected`` with all (row, message) problems found."""
+    regions = {r.code: r for r in regions_for(definition, city)}
+    errors: list[tuple[int, str]] = []
+    parsed: list[_Parsed] = []
+    seen: dict[tuple[str, str], int] = {}
+    locked: dict[datetime.date, bool] = {}
+    for index, (number, values) in enumerate(rows, start=1):
+        if progress is not None and index % PROGRESS_STEP == 0:
+            progress(index)
+        problems: list[str] = []
+        code = values.get("region_code", "").strip()
+        region = regions.get(code)
+        if region is None:
+            problems.append(
+                _("region %(code)s is not a %(level)s of %(city)s")
+                % {"code": code or "—", "level": definition.get_level_display(), "city": city.name}
+            )
+        period = parse_period(definition.period_type, values.get("period", ""))
+        if period is None:
+            problems.append(
+                _("period %(value)s is not of the form %(format)s")
+                % {
+                    "value": values.get("period", "") or "—",
+                    "format": FORMATS[definition.period_type],
+                }
+            )
+        else:
+            if period[0] not in locked:
+                locked[period[0]] = is_locked(definition, city, period[0])
+            if locked[period[0]]:
+                problems.append(
+                    _("period %(period)s is approved and locked") % {"period": period[1]}
+                )
+        numerator = _integer(values.get("numerator", ""))
+        if numerator is None:
+            problems.append(_("numerator must be a whole number of 0 or more"))
+        denominator_text = values.get("denominator", "").strip()
+        denominator: int | None = None
+        if definition.has_denominator:
+            denominator = _integer(denominator_text)
+            if denominator is None:
+                problems.append(_("denominator must be a whole number of 0 or more"))
+            elif (
+                definition.unit == Unit.PERCENT
+                and numerator is not None
+                and denominator < numerator
+            ):
+                problems.append(_("the numerator is larger than the denominator"))
+        elif denominator_text:
+            problems.append(_("this indicator is a count and takes no denominator"))
+        if region is not None and period is not None:
+            key = (code, period[1])
+            if key in seen:
+                problems.append(
+                    _("%(code)s %(period)s is already given on row %(row)d")
+                    % {"code": code, "period": period[1], "row": seen[key]}
+                )
+            else:
+                seen[key] = number
+        if problems:
+            errors.extend((number, p) for p in problems)
+        elif region is not None and period is not None and numerator is not None:
+            parsed.append(_Parsed(number, region, period[0], period[1], numerator, denominator))
+    if not errors and not parsed:
+        errors.append((1, _("the file has no rows")))
+    if errors:
+        raise ImportRejected(errors)
+    return parsed
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def _replace(
+    definition: Definition,
+    city: Region,
+    rows: list[_Parsed],
+    *,
+    actor: Any,
+    run: ImportRun | None,
+    periods: Iterable[datetime.date],
+) -> Diff:
+    """Make the values of each period in ``periods`` exactly ``rows``; count the difference."""
+    added = changed = removed = 0
+    region_ids = list(regions_for(definition, city).values_list("pk", flat=True))
+    by_period: dict[datetime.date, list[_Parsed]] = {p: [] for p in periods}
+    for row in rows:
+        by_period.setdefault(row.period_start, []).append(row)
+    for start, new_rows in by_period.items():
+        existing = {
+            v.region_id: v
+            for v in Value.objects.select_for_update().filter(
+                definition=definition, period_start=start, region_id__in=region_ids
+            )
+        }
+        wanted = {r.region.pk: r for r in new_rows}
+        gone = [v.pk for rid, v in existing.items() if rid not in wanted]
+        Value.objects.filter(pk__in=gone).delete()
+        removed += len(gone)
+        create = []
+        for rid, row in wanted.items():
+            old = existing.get(rid)
+            if old is None:
+                create.append(
+                    Value(
+                        definition=definition,
+                        region=row.region,
+                        period_start=start,
+                        period_label=row.period_label,
+                        numerator=row.numerator,
+                        denominator=row.denominator,
+                        entered_by=actor if getattr(actor, "pk", None) else None,
+                        source_import=run,
+                    )
+                )
+            elif (old.numerator, old.denominator) != (row.numerator, row.denominator):
+                old.numerator, old.denominator = row.numerator, row.denominator
+                old.entered_by = actor if getattr(actor, "pk", None) else None
+                old.source_import = run
+                old.save()
+                changed += 1
+        Value.objects.bulk_create(create)
+        added += len(create)
+    return Diff(added, changed, removed)
+
+
+@transaction.atomic
+def values_enter(
+    *,
+    actor: Any,
+    definition: Definition,
+    city: Region,
+    period: str,
+    entries: list[tuple[str, str, str]],
+) -> Diff:
+    """Save the values of one period from the entry form: (region code, numerator,
+    denominator) per region; a region left blank has no value. Rejected as a whole."""
+    parsed_period = parse_period(definition.period_type, period)
+    if parsed_period is None:
+        raise ImportRejected([(0, _("unknown period"))])
+    if is_locked(definition, city, parsed_period[0]):
+        raise PeriodLocked
+    rows = [
+        (n, {"region_code": code, "period": parsed_period[1], "numerator": num, "denominator": den})
+        for n, (code, num, den) in enumerate(entries, start=1)
+        if num.strip() or den.strip()
+    ]
+    parsed = validate_rows(definition, city, rows) if rows else []
+    diff = _replace(definition, city, parsed, actor=actor, run=None, periods=[parsed_period[0]])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="indicators.value",
+        object_id=definition.code,
+        label=f"{definition.code} {parsed_period[1]}",
+        fields=["numerator", "denominator"],
+        region_code=city.code,
+    )
+    return diff
+
+
+def import_create(
+    *,
+    actor: Any,
+    definition: Definition,
+    city: Region,
+    file_name: str,
+    content: bytes,
+    language: str,
+) -> ImportRun:
+    return ImportRun.objects.create(
+        definition=definition,
+        city=city,
+        file_name=file_name[:200],
+        content=content,
+        language=language,
+        created_by=actor,
+    )
+
+
+def import_run(run_id: int) -> ImportRun:
+    """Validate and apply an uploaded file, all or nothing; the outcome is stored on the run."""
+    run = ImportRun.objects.select_related("definition", "city", "created_by").get(pk=run_id)
+    if run.status not in (ImportStatus.PENDING, ImportStatus.RUNNING):
+        return run
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.RUNNING)
+
+    def progress(done: int) -> None:
+        ImportRun.objects.filter(pk=run.pk).update(processed_rows=done)
+
+    try:
+        rows = read_table(run.file_name, bytes(run.content))
+        ImportRun.objects.filter(pk=run.pk).update(total_rows=len(rows))
+        run.total_rows = len(rows)
+        with transaction.atomic():
+            parsed = validate_rows(run.definition, run.city, rows, progress)
+            periods = sorted({p.period_start for p in parsed})
+            diff = _replace(
+                run.definition, run.city, parsed, actor=run.created_by, run=run, periods=periods
+            )
+            run.periods = ", ".join(sorted({p.period_label for p in parsed}))[:500]
+            run.added, run.changed, run.removed = diff.added, diff.changed, diff.removed
+            run.processed_rows = run.total_rows
+            run.status = ImportStatus.DONE
+            run.content = b""
+            run.finished_at = timezone.now()
+            run.save()
+            audit_record(
+                actor=run.created_by,
+                action=AuditAction.IMPORT,
+                obj=run,
+                label=f"{run.definition.code} {run.periods}"[:200],
+                fields=["numerator", "denominator"],
+                region_code=run.city.code,
+            )
+    except ImportRejected as rejected:
+        run.status = ImportStatus.FAILED
+        run.errors = [[row, str(message)] for row, message in rejected.errors]
+        run.content = b""
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "errors", "content", "finished_at", "total_rows"])
+    return run
+
+
+# -- approval --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def period_approve(
+    *, actor: Any, definition: Definition, city: Region, start: datetime.date, label: str
+) -> PeriodApproval:
+    approval, _created = PeriodApproval.objects.select_for_update().get_or_create(
+        definition=definition, city=city, period_start=start, defaults={"period_label": label}
+    )
+    approval.status = ApprovalStatus.APPROVED
+    approval.approved_by = actor
+    approval.approved_at = timezone.now()
+    approval.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=approval,
+        label=f"{definition.code} {label}",
+        fields=["status", "approved_by", "approved_at"],
+        region_code=city.code,
+    )
+    return approval
+
+
+@transaction.atomic
+def period_unlock(
+    *, actor: Any, definition: Definition, city: Region, start: datetime.date, reason: str
+) -> PeriodApproval:
+    """Reopen an approved period; the reason is required and kept, the unlock audited."""
+    reason = reason.strip()
+    if not reason:
+        raise ImportRejected([(0, _("Give the reason for unlocking."))])
+    approval = PeriodApproval.objects.select_for_update().get(
+        definition=definition, city=city, period_start=start, status=ApprovalStatus.APPROVED
+    )
+    approval.status = ApprovalStatus.OPEN
+    approval.unlock_reason = reason
+    approval.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=approval,
+        label=f"{definition.code} {approval.period_label}: unlocked",
+        fields=["status", "unlock_reason"],
+        region_code=city.code,
+    )
+    return approval
+
+
+# -- roll-up from case data -----------------------------------------------------------------
+
+
+@transaction.atomic
+def rollup_case_violence(*, city: Region, year: int, code: str = "kekerasan-anak") -> Diff:
+    """Count the cases opened in ``year`` per kelurahan of ``city`` into the definition derived
+    from case data. Small cells are suppressed (``layak.cases.selectors.suppress``): a
+    suppressed kelurahan gets no value at all. An approved year is left alone."""
+    from layak.cases.models import Case
+    from layak.cases.selectors import suppress
+
+    definition = Definition.objects.get(code=code)
+    start = datetime.date(year, 1, 1)
+    if is_locked(definition, city, start):
+        raise PeriodLocked
+    counts = {
+        row["kelurahan__code"]: row["n"]
+        for row in Case.objects.filter(region=city, kelurahan__isnull=False, opened_on__year=year)
+        .values("kelurahan__code")
+        .annotate(n=Count("pk"))
+    }
+    kelurahan = {r.code: r for r in regions_for(definition, city)}
+    groups = {k: k.rsplit(".", 1)[0] for k in kelurahan}
+    full = {k: counts.get(k, 0) for k in kelurahan}
+    shown, _total = suppress(full, sum(full.values()), groups)
+    rows = [
+        _Parsed(0, kelurahan[k], start, str(year), v, None)
+        for k, v in shown.items()
+        if v is not None
+    ]
+    return _replace(definition, city, rows, actor=None, run=None, periods=[start])

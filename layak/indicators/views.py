@@ -1,0 +1,288 @@
+"""Indicator pages: the list, one indicator per period, entry, import, approval."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from layak.core.errors import ImportRejected
+from layak.core.pages import menu
+from layak.core.permissions import require
+from layak.indicators import selectors, services
+from layak.indicators.models import Definition, ImportRun, ImportStatus, PeriodType
+from layak.indicators.periods import parse_period, period_label
+from layak.indicators.permissions import (
+    can_approve_periods,
+    can_enter_values,
+    can_use_indicators,
+    city_of,
+)
+from layak.indicators.tasks import run_indicator_import
+from layak.regions.models import Region
+
+
+def _city(request: HttpRequest) -> Region:
+    require(can_use_indicators(request.user))
+    city = city_of(request.user)
+    if city is None:
+        raise PermissionDenied
+    return city
+
+
+def _definition(code: str) -> Definition:
+    return get_object_or_404(Definition, code=code, active=True)
+
+
+def _period(
+    request: HttpRequest, definition: Definition, city: Region
+) -> tuple[datetime.date, str]:
+    """The period asked for (``?period=``), else the latest with values, else the current one."""
+    text = request.POST.get("period") or request.GET.get("period", "")
+    if text:
+        parsed = parse_period(definition.period_type, text)
+        if parsed is None:
+            raise Http404
+        return parsed
+    known = selectors.periods_with_values(definition, city)
+    if known:
+        return known[0]
+    today = timezone.localdate()
+    start = today.replace(
+        month=1 if definition.period_type != PeriodType.MONTH else today.month, day=1
+    )
+    return start, period_label(definition.period_type, start)
+
+
+@login_required
+@menu("indicators")
+def home(request: HttpRequest) -> HttpResponse:
+    _city(request)
+    return render(
+        request,
+        "indicators/home.html",
+        {"definitions": selectors.active_definitions()},
+    )
+
+
+@login_required
+@menu("indicators")
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    city = _city(request)
+    definition = _definition(code)
+    start, label = _period(request, definition, city)
+    approval = selectors.approval_of(definition, city, start)
+    return render(
+        request,
+        "indicators/detail.html",
+        {
+            "definition": definition,
+            "city": city,
+            "period": label,
+            "periods": selectors.periods_with_values(definition, city),
+            "rows": selectors.value_table(definition, city, start),
+            "approval": approval,
+            "locked": selectors.is_approved(approval),
+            "can_enter": can_enter_values(request.user, definition),
+            "can_approve": can_approve_periods(request.user),
+            "imports": selectors.recent_imports(definition, city),
+        },
+    )
+
+
+@login_required
+def values_csv(request: HttpRequest, code: str) -> HttpResponse:
+    city = _city(request)
+    definition = _definition(code)
+    start, label = _period(request, definition, city)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{definition.code}-{label}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["region_code", "region", "period", "numerator", "denominator", "rate"])
+    for row in selectors.value_table(definition, city, start):
+        writer.writerow(
+            [
+                row.region.code,
+                row.region.name,
+                label,
+                "" if row.numerator is None else row.numerator,
+                "" if row.denominator is None else row.denominator,
+                "" if row.rate is None else row.rate,
+            ]
+        )
+    return response
+
+
+@login_required
+def template_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    city = _city(request)
+    definition = _definition(code)
+    require(can_enter_values(request.user, definition))
+    _start, label = _period(request, definition, city)
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet(definition.code[:31])
+    sheet.write_row(0, 0, list(services.COLUMNS), workbook.add_format({"bold": True}))
+    text = workbook.add_format({"num_format": "@"})
+    for index, region in enumerate(services.regions_for(definition, city), start=1):
+        sheet.write_string(index, 0, region.code, text)
+        sheet.write_string(index, 1, label, text)
+    sheet.set_column(0, 3, 18)
+    workbook.close()
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{definition.code}-template.xlsx"'
+    return response
+
+
+@login_required
+@menu("indicators")
+def enter(request: HttpRequest, code: str) -> HttpResponse:
+    city = _city(request)
+    definition = _definition(code)
+    require(can_enter_values(request.user, definition))
+    start, label = _period(request, definition, city)
+    errors: list[tuple[int, str]] = []
+    if request.method == "POST":
+        regions = list(services.regions_for(definition, city))
+        entries = [
+            (
+                r.code,
+                request.POST.get(f"n-{r.code}", ""),
+                request.POST.get(f"d-{r.code}", ""),
+            )
+            for r in regions
+        ]
+        try:
+            services.values_enter(
+                actor=request.user, definition=definition, city=city, period=label, entries=entries
+            )
+        except services.PeriodLocked:
+            messages.error(request, _("This period is approved and locked."))
+            return redirect(f"{reverse('indicators:detail', args=[code])}?period={label}")
+        except ImportRejected as rejected:
+            errors = rejected.errors
+        else:
+            messages.success(request, _("The values were saved."))
+            return redirect(f"{reverse('indicators:detail', args=[code])}?period={label}")
+    elif services.is_locked(definition, city, start):
+        messages.error(request, _("This period is approved and locked."))
+        return redirect(f"{reverse('indicators:detail', args=[code])}?period={label}")
+    return render(
+        request,
+        "indicators/enter.html",
+        {
+            "definition": definition,
+            "period": label,
+            "rows": selectors.value_table(definition, city, start),
+            "errors": errors,
+        },
+    )
+
+
+def inline_import_bytes() -> int:
+    return int(getattr(settings, "LAYAK_INDICATOR_IMPORT_INLINE_BYTES", 100_000))
+
+
+@login_required
+@menu("indicators")
+def import_upload(request: HttpRequest, code: str) -> HttpResponse:
+    city = _city(request)
+    definition = _definition(code)
+    require(can_enter_values(request.user, definition))
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        limit = int(getattr(settings, "LAYAK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+        if upload is None:
+            error = _("Choose a file.")
+        elif upload.size is not None and upload.size > limit:
+            error = _("The file is too large.")
+        else:
+            content = upload.read()
+            run = services.import_create(
+                actor=request.user,
+                definition=definition,
+                city=city,
+                file_name=upload.name or "upload.csv",
+                content=content,
+                language=get_language() or "",
+            )
+            if len(content) <= inline_import_bytes():
+                services.import_run(run.pk)
+            else:
+                run_indicator_import.enqueue(run.pk)
+            return redirect("indicators:import_status", pk=run.pk)
+    return render(request, "indicators/import.html", {"definition": definition, "error": error})
+
+
+@login_required
+@menu("indicators")
+def import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    city = _city(request)
+    run = get_object_or_404(
+        ImportRun.objects.select_related("definition").defer("content"), pk=pk, city=city
+    )
+    require(can_enter_values(request.user, run.definition))
+    context = {
+        "run": run,
+        "running": run.status in (ImportStatus.PENDING, ImportStatus.RUNNING),
+    }
+    if getattr(request, "htmx", False):
+        return render(request, "indicators/_import_progress.html", context)
+    return render(request, "indicators/import_status.html", context)
+
+
+@login_required
+@require_POST
+def approve(request: HttpRequest, code: str) -> HttpResponse:
+    city = _city(request)
+    definition = _definition(code)
+    require(can_approve_periods(request.user))
+    start, label = _period(request, definition, city)
+    services.period_approve(
+        actor=request.user, definition=definition, city=city, start=start, label=label
+    )
+    messages.success(request, _("The period is approved and locked."))
+    return redirect(f"{reverse('indicators:detail', args=[code])}?period={label}")
+
+
+@login_required
+@require_POST
+def unlock(request: HttpRequest, code: str) -> HttpResponse:
+    city = _city(request)
+    definition = _definition(code)
+    require(can_approve_periods(request.user))
+    start, label = _period(request, definition, city)
+    if not selectors.is_approved(selectors.approval_of(definition, city, start)):
+        raise Http404
+    try:
+        services.period_unlock(
+            actor=request.user,
+            definition=definition,
+            city=city,
+            start=start,
+            reason=request.POST.get("reason", ""),
+        )
+    except ImportRejected as rejected:
+        for _row, message in rejected.errors:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The period is unlocked."))
+    return redirect(f"{reverse('indicators:detail', args=[code])}?period={label}")

@@ -1,0 +1,5 @@
+"""API of this module under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["plans"])
