@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import ipaddress
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -242,8 +243,23 @@ def intake_agency(city: Region) -> Agency:
     return agency
 
 
+def throttle_network(ip: str | None) -> str:
+    """What a throttle counts as one sender: the IPv4 address, or the IPv6 /64 network (one
+    household or phone gets a whole /64 and could otherwise rotate through it)."""
+    if not ip:
+        return "-"
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def public_throttle_key(ip: str | None, purpose: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{purpose}:{ip or '-'}".encode()).hexdigest()
+    sender = throttle_network(ip)
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{purpose}:{sender}".encode()).hexdigest()
 
 
 def public_throttled(ip: str | None, purpose: str, limit: int) -> bool:

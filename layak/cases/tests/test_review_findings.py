@@ -197,3 +197,14 @@ class ReviewFindingTests(TestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertFalse(Report.objects.exists())
+
+
+class ThrottleNetworkTests(TestCase):
+    def test_an_ipv6_64_counts_as_one_sender(self) -> None:
+        first = services.public_throttle_key("2001:db8:1:2::1", "report")
+        self.assertEqual(first, services.public_throttle_key("2001:db8:1:2:ffff::9", "report"))
+        self.assertNotEqual(first, services.public_throttle_key("2001:db8:1:3::1", "report"))
+        self.assertNotEqual(
+            services.public_throttle_key("203.0.113.9", "report"),
+            services.public_throttle_key("203.0.113.10", "report"),
+        )
