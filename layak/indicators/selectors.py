@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,11 +13,14 @@ from layak.indicators.models import (
     ApprovalStatus,
     Definition,
     ImportRun,
+    Level,
     PeriodApproval,
+    Polarity,
     Value,
 )
 from layak.indicators.services import regions_for
-from layak.regions.models import Region
+from layak.regions.maps import MapShape
+from layak.regions.models import Region, RegionLevel
 
 
 @dataclass(frozen=True)
@@ -72,3 +76,137 @@ def is_approved(approval: PeriodApproval | None) -> bool:
 
 def recent_imports(definition: Definition, city: Region) -> QuerySet[ImportRun]:
     return ImportRun.objects.filter(definition=definition, city=city).defer("content")[:10]
+
+
+# -- choropleth map ----------------------------------------------------------------------------
+
+#: The number of shade classes; ``shade-0`` is the lightest, ``shade-4`` the darkest.
+SHADES = 5
+NO_DATA_CLASS = "shade-none"
+
+
+@dataclass(frozen=True)
+class LegendRow:
+    css_class: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MapRow:
+    region: Region
+    numerator: int | None
+    denominator: int | None
+    rate: Decimal | None
+    css_class: str
+
+
+@dataclass(frozen=True)
+class Choropleth:
+    level: str
+    shapes: list[MapShape]
+    legend: list[LegendRow]
+    rows: list[MapRow]
+
+
+def map_levels(definition: Definition) -> list[str]:
+    """The levels a definition can be mapped at: its own and the coarser kecamatan level."""
+    if definition.level == Level.KELURAHAN:
+        return [Level.KECAMATAN, Level.KELURAHAN]
+    if definition.level == Level.KECAMATAN:
+        return [Level.KECAMATAN]
+    return []
+
+
+def classify(rates: list[Decimal], polarity: str) -> tuple[dict[Decimal, int], list[LegendRow]]:
+    """Shade classes for ``rates`` by five equal intervals between the lowest and highest rate.
+
+    The darkest shade (``shade-4``) always marks the least favourable values: the highest
+    rates when lower is better, the lowest rates when higher is better. When all rates are
+    equal there is a single class, the middle shade. Returns the shade index of each rate and
+    the legend, lightest shade first.
+    """
+    if not rates:
+        return {}, []
+    low, high = min(rates), max(rates)
+
+    def shade(interval: int) -> int:
+        return SHADES - 1 - interval if polarity == Polarity.HIGHER else interval
+
+    if low == high:
+        middle = SHADES // 2
+        return {low: middle}, [LegendRow(f"shade-{middle}", f"{low}")]
+    step = (high - low) / SHADES
+    bounds = [low + step * i for i in range(SHADES)] + [high]
+    classes = {r: shade(min(SHADES - 1, int((r - low) / step))) for r in set(rates)}
+    legend = [
+        LegendRow(
+            f"shade-{shade(i)}",
+            f"{bounds[i].quantize(Decimal('0.1'))} – {bounds[i + 1].quantize(Decimal('0.1'))}",
+        )
+        for i in range(SHADES)
+    ]
+    legend.sort(key=lambda row: row.css_class)
+    return classes, legend
+
+
+def choropleth(
+    definition: Definition,
+    city: Region,
+    start: datetime.date,
+    *,
+    level: str,
+    kecamatan: Region | None = None,
+    href: Callable[[Region], str] | None = None,
+) -> Choropleth:
+    """Map, legend and table of one definition and period at ``level`` (kecamatan/kelurahan).
+
+    Kecamatan rates are computed from their kelurahan's summed numerators and denominators
+    (or from the kecamatan's own values for kecamatan-level definitions). ``kecamatan`` limits a
+    kelurahan map to one kecamatan. Three queries whatever the number of regions.
+    """
+    prefix = f"{(kecamatan or city).code}."
+    levels = (
+        [RegionLevel.KECAMATAN]
+        if level == Level.KECAMATAN
+        else [RegionLevel.KELURAHAN, RegionLevel.DESA]
+    )
+    regions = list(
+        Region.objects.filter(code__startswith=prefix, level__in=levels).order_by("code")
+    )
+    values = list(
+        Value.objects.filter(
+            definition=definition, period_start=start, region__code__startswith=prefix
+        ).values_list("region__code", "numerator", "denominator")
+    )
+    totals: dict[str, tuple[int, int | None]] = {}
+    for code, value_n, value_d in values:
+        if level == Level.KECAMATAN and definition.level == Level.KELURAHAN:
+            code = code.rsplit(".", 1)[0]
+        elif code.count(".") != (2 if level == Level.KECAMATAN else 3):
+            continue
+        total_n, total_d = totals.get(code, (0, None))
+        if value_d is not None:
+            total_d = (total_d or 0) + value_d
+        totals[code] = (total_n + value_n, total_d)
+    measured: dict[str, tuple[int | None, int | None, Decimal | None]] = {
+        code: (n, d, definition.rate(n, d)) for code, (n, d) in totals.items()
+    }
+    rates = [rate for _n, _d, rate in measured.values() if rate is not None]
+    classes, legend = classify(rates, definition.polarity)
+    rows: list[MapRow] = []
+    shapes: list[MapShape] = []
+    for region in regions:
+        numerator, denominator, rate = measured.get(region.code, (None, None, None))
+        css_class = NO_DATA_CLASS if rate is None else f"shade-{classes[rate]}"
+        rows.append(MapRow(region, numerator, denominator, rate, css_class))
+        if region.boundary:
+            shapes.append(
+                MapShape(
+                    code=region.code,
+                    name=f"{region.name}: {'—' if rate is None else rate}",
+                    geometry=region.boundary,
+                    css_class=css_class,
+                    href=href(region) if href else "",
+                )
+            )
+    return Choropleth(level, shapes, legend, rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +23,7 @@ from layak.core.errors import ImportRejected
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.indicators import selectors, services
-from layak.indicators.models import Definition, ImportRun, ImportStatus, PeriodType
+from layak.indicators.models import Definition, ImportRun, ImportStatus, Level, PeriodType
 from layak.indicators.periods import parse_period, period_label
 from layak.indicators.permissions import (
     can_approve_periods,
@@ -31,7 +32,8 @@ from layak.indicators.permissions import (
     city_of,
 )
 from layak.indicators.tasks import run_indicator_import
-from layak.regions.models import Region
+from layak.regions.maps import render_svg
+from layak.regions.models import Region, RegionLevel
 
 
 def _city(request: HttpRequest) -> Region:
@@ -88,6 +90,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "indicators/detail.html",
         {
+            **_map_context(request, definition, city, start, label),
             "definition": definition,
             "city": city,
             "period": label,
@@ -100,6 +103,52 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "imports": selectors.recent_imports(definition, city),
         },
     )
+
+
+def _map_context(
+    request: HttpRequest,
+    definition: Definition,
+    city: Region,
+    start: datetime.date,
+    label: str,
+) -> dict[str, object]:
+    """The choropleth: ``?level=kecamatan|kelurahan``, and ``?kecamatan=`` to drill down."""
+    levels = selectors.map_levels(definition)
+    if not levels:
+        return {"map": None}
+    level = request.GET.get("level", "")
+    if level not in levels:
+        level = levels[-1]
+    kecamatan = None
+    if level == Level.KELURAHAN and request.GET.get("kecamatan"):
+        kecamatan = get_object_or_404(
+            Region,
+            code=request.GET["kecamatan"],
+            level=RegionLevel.KECAMATAN,
+            code__startswith=f"{city.code}.",
+        )
+
+    def href(region: Region) -> str:
+        parent = region.code if level == Level.KECAMATAN else region.code.rsplit(".", 1)[0]
+        query = urlencode({"period": label, "level": Level.KELURAHAN, "kecamatan": parent})
+        return f"?{query}"
+
+    result = selectors.choropleth(
+        definition,
+        city,
+        start,
+        level=level,
+        kecamatan=kecamatan,
+        href=href if Level.KELURAHAN in levels else None,
+    )
+    place = kecamatan.name if kecamatan else city.name
+    return {
+        "map": result,
+        "map_svg": render_svg(result.shapes, title=f"{definition.name}, {place}, {label}"),
+        "map_levels": [(value, Level(value).label) for value in levels],
+        "map_kecamatan": kecamatan,
+        "map_place": place,
+    }
 
 
 @login_required

@@ -125,6 +125,11 @@ def test_family_community_and_participation_pages_have_no_wcag_violations(
     from layak.core.demo import DEMO_PASSWORD
 
     call_command("seed_demo", size="small", verbosity=0)
+    from layak.indicators.models import Definition
+
+    definition = Definition.objects.filter(values__isnull=False, level="kelurahan").first()
+    assert definition is not None
+    mapped = definition.code
     page = new_page(viewport={"width": width, "height": 800})
     for path in (
         "/puspaga/",
@@ -141,6 +146,7 @@ def test_family_community_and_participation_pages_have_no_wcag_violations(
         ("patbm.manggar", ["/community/", "/community/reports/", "/community/reports/new/"]),
         ("fasilitator.fa", ["/forum-anak/"]),
         ("sekretariat", ["/community/coverage/", "/forum-anak/", "/indicators/", "/plans/"]),
+        ("sekretariat", [f"/indicators/{mapped}/", f"/indicators/{mapped}/?level=kecamatan"]),
     ):
         context_page = new_page(viewport={"width": width, "height": 800})
         log_in(context_page, username, DEMO_PASSWORD)
