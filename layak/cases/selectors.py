@@ -102,38 +102,56 @@ class Statistic:
         return f"<{small_cell()}" if self.total is None else str(self.total)
 
 
+def suppress_lines(
+    values: Mapping[Any, int], lines: Iterable[Iterable[Any]], limit: int | None = None
+) -> set[Any]:
+    """The keys to hide so that no hidden value can be worked out within any ``line``.
+
+    The one small-cell rule of Layak. A line is a set of published values tied by a sum (the
+    cells with their total, a row or a column of a table, the kelurahan of one kecamatan).
+    Values of 1..threshold-1 are hidden; within each line the hidden values must then be at
+    least two and add up to the threshold (two hidden cells summing to 2 are both 1), otherwise
+    the next smallest value of the line is hidden too, until every line holds (hiding only
+    grows, so it ends)."""
+    limit = small_cell() if limit is None else limit
+    hidden = {k for k, v in values.items() if 0 < v < limit}
+    line_list = [list(line) for line in lines]
+    changed = True
+    while changed:
+        changed = False
+        for line in line_list:
+            if _line_holds(values, line, hidden, limit):
+                continue
+            rest = sorted((values[k], str(k), k) for k in line if k not in hidden and values[k])
+            if not rest:
+                continue
+            hidden.add(rest[0][2])
+            changed = True
+    return hidden
+
+
+def _line_holds(values: Mapping[Any, int], line: list[Any], hidden: set[Any], limit: int) -> bool:
+    inside = [k for k in line if k in hidden]
+    return not inside or (len(inside) >= 2 and sum(values[k] for k in inside) >= limit)
+
+
 def suppress(
     counts: Mapping[str, int], total: int, groups: Mapping[str, str] | None = None
 ) -> tuple[dict[str, int | None], int | None]:
-    """Hide cells of 1..threshold-1, then protect them from subtraction.
-
-    A hidden cell could be worked out from a published sum (the total, or the kecamatan figure
-    that its kelurahan add up to, given in ``groups`` as kelurahan -> kecamatan) when it is
-    hidden alone, or when the hidden cells together are fewer than the threshold (two hidden
-    cells summing to 2 are both 1). So, within each published sum, the next smallest cells are
-    hidden too until at least two are hidden and they add up to the threshold or more. When
-    that is impossible the total is hidden as well.
-    """
+    """One line of cells with its total (and, given ``groups`` as kelurahan -> kecamatan, the
+    kecamatan sums published elsewhere) suppressed by :func:`suppress_lines`. When the cells
+    cannot be protected within the total, the total is hidden as well."""
     limit = small_cell()
-    hidden = {k for k, v in counts.items() if 0 < v < limit}
-
-    def protect(keys: list[str]) -> bool:
-        while True:
-            inside = [k for k in keys if k in hidden]
-            if not inside or (len(inside) >= 2 and sum(counts[k] for k in inside) >= limit):
-                return True
-            rest = sorted((counts[k], k) for k in keys if k not in hidden and counts[k] > 0)
-            if not rest:
-                return False
-            hidden.add(rest[0][1])
-
+    everything = list(counts)
+    lines: list[list[str]] = []
     if groups:
         members: dict[str, list[str]] = {}
         for key in counts:
             members.setdefault(groups.get(key, key), []).append(key)
-        for keys in members.values():
-            protect(keys)
-    protected = protect(list(counts))
+        lines.extend(members.values())
+    lines.append(everything)
+    hidden = suppress_lines(counts, lines, limit)
+    protected = _line_holds(counts, everything, hidden, limit)
     shown: dict[str, int | None] = {k: (None if k in hidden else v) for k, v in counts.items()}
     shown_total: int | None = None if (0 < total < limit or not protected) else total
     return shown, shown_total

@@ -9,7 +9,7 @@ out by subtraction (the line-wise form of :func:`layak.cases.selectors.suppress`
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from layak.cases.selectors import KECAMATAN_CODE_LENGTH, small_cell, suppress
+from layak.cases.selectors import KECAMATAN_CODE_LENGTH, small_cell, suppress, suppress_lines
 from layak.families.models import (
     HOLDS_SLOT,
     Booking,
@@ -192,33 +192,6 @@ def recent_sessions(user: Any) -> QuerySet[Session]:
 MODES = [m.value for m in Mode]
 TOPICS = [t.value for t in Topic]
 UNKNOWN = "-"
-
-
-def suppress_lines(
-    values: Mapping[Any, int], lines: Iterable[Iterable[Any]], limit: int | None = None
-) -> set[Any]:
-    """The keys to hide so that no hidden value can be worked out within any ``line``.
-
-    A line is a set of published values tied by a sum (a row with its total, a column with its
-    total). Like :func:`~layak.cases.selectors.suppress`, within each line the hidden values
-    must be at least two and add up to the threshold; otherwise the next smallest value of the
-    line is hidden too, until every line holds (hiding only grows, so it ends)."""
-    limit = small_cell() if limit is None else limit
-    hidden = {k for k, v in values.items() if 0 < v < limit}
-    line_list = [list(line) for line in lines]
-    changed = True
-    while changed:
-        changed = False
-        for line in line_list:
-            inside = [k for k in line if k in hidden]
-            if not inside or (len(inside) >= 2 and sum(values[k] for k in inside) >= limit):
-                continue
-            rest = sorted((values[k], str(k), k) for k in line if k not in hidden and values[k])
-            if not rest:
-                continue
-            hidden.add(rest[0][2])
-            changed = True
-    return hidden
 
 
 @dataclass(frozen=True)

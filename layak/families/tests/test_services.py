@@ -15,6 +15,7 @@ from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from layak.cases import selectors as cases_selectors
 from layak.cases.models import Channel, Report
 from layak.cases.services import public_status
 from layak.core.models import AuditAction, AuditEntry
@@ -447,7 +448,7 @@ class CountsTests(TestCase):
 
     def test_suppress_lines_hides_a_second_cell_when_one_would_be_derivable(self) -> None:
         values = {"a": 2, "b": 10, "c": 20, "t": 32}
-        hidden = selectors.suppress_lines(values, [["a", "b", "c", "t"]], limit=5)
+        hidden = cases_selectors.suppress_lines(values, [["a", "b", "c", "t"]], limit=5)
         self.assertEqual(hidden, {"a", "b"})
 
     def test_csv_has_the_suppressed_figures(self) -> None:
