@@ -1,9 +1,9 @@
-"""Run the benchmarks: ``python -m bench [NAME ...] [--victims N] [--repeats N]`` (``make
-bench`` runs them all). Exits non-zero if one fails.
+"""Run the benchmarks: ``python -m bench [NAME ...] [--victims N] [--scale F] [--repeats N]``
+(``make bench`` runs them all). Exits non-zero if one fails.
 
 Each benchmark builds its own throwaway database, prints its figures and the reference it is
 compared with, and returns an exit status; none asserts a wall-clock time (house style).
-``cases`` needs PostgreSQL and says it was skipped on SQLite.
+``cases`` and ``indicators`` need PostgreSQL and say they were skipped on SQLite.
 """
 
 from __future__ import annotations
@@ -12,19 +12,24 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import cases, scoring
+from bench import cases, indicators, scoring
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Layak's benchmarks.")
     parser.add_argument(
-        "names", nargs="*", metavar="NAME", help="scoring, cases (default: every benchmark)"
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="scoring, cases, indicators (default: every benchmark)",
     )
     cases.add_arguments(parser.add_argument_group("cases"))
+    indicators.add_arguments(parser.add_argument_group("indicators"))
     options = parser.parse_args(argv)
     benchmarks: dict[str, Callable[[], int]] = {
         "scoring": scoring.main,
         "cases": lambda: cases.main(options.victims, options.repeats),
+        "indicators": lambda: indicators.main(options.scale, options.repeats, options.values),
     }
     unknown = [name for name in options.names if name not in benchmarks]
     if unknown:

@@ -36,23 +36,29 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
-import platform
 import random
-import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.scoring import configure_django, measure, seconds_text
+from bench.common import (
+    REPEATS,
+    WARM_UP,
+    Timing,
+    alternate,
+    copy_rows,
+    environment,
+    report_mismatches,
+    reset_sequence,
+    seconds_text,
+    throwaway_database,
+    vacuum_analyse,
+)
 
 VICTIMS = 1_000_000
-REPEATS = 30
-WARM_UP = 2
 CITIES = 514
 PROVINCES = 38
 KECAMATAN_PER_CITY = 3
@@ -82,19 +88,6 @@ FORMS = {
     "eksploitasi": 1,
     "lainnya": 1,
 }
-
-
-@dataclass(frozen=True)
-class Timing:
-    median: float
-    p95: float
-    queries: int
-
-
-def timing(seconds: Sequence[float], queries: int) -> Timing:
-    ordered = sorted(seconds)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return Timing(statistics.median(ordered), p95, queries)
 
 
 # -- data ------------------------------------------------------------------------------------
@@ -242,36 +235,6 @@ def ensure_lookups() -> None:
 def _pool(field: Any, values: Iterable[str]) -> list[str]:
     """Fernet tokens of ``values``, encrypted once by the model field itself."""
     return [field.get_prep_value(value) for value in values]
-
-
-def _columns(model: Any, names: Sequence[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in names]
-
-
-def copy_rows(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """COPY ``rows`` (values in the order of ``names``, which include ``id``) into ``model``."""
-    from django.db import connection
-
-    columns = ", ".join(_columns(model, names))
-    count = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-                count += 1
-    return count
-
-
-def reset_sequence(model: Any) -> None:
-    from django.db import connection
-
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 (our names)
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-        )
 
 
 def build_cases(world: World, victims: int, rng: random.Random, today: datetime.date) -> None:
@@ -476,18 +439,6 @@ def build_cases(world: World, victims: int, rng: random.Random, today: datetime.
         reset_sequence(model)
 
 
-def vacuum_analyse() -> None:
-    """Vacuum the new tables (visibility maps) and analyse every table, as autovacuum would."""
-    from django.db import connection
-
-    from layak.cases.models import Case, CaseMember, Victim
-
-    with connection.cursor() as cursor:
-        for model in (Case, Victim, Victim.forms.through, CaseMember):
-            cursor.execute(f"VACUUM {model._meta.db_table}")
-        cursor.execute("ANALYZE")
-
-
 # -- the reads -------------------------------------------------------------------------------
 
 #: ``my_cases`` as ``permissions._team_q`` builds it for a case worker: cases of the person's
@@ -577,39 +528,6 @@ def statistic_mismatch(name: str, stat: Any, cells: dict[str, int], total: int) 
     return lines
 
 
-def compare(
-    ours: Callable[[], Any],
-    theirs: Callable[[], Any],
-    repeats: int,
-    before: Callable[[], None] = lambda: None,
-) -> tuple[Any, Any, Timing, Timing]:
-    """Alternate runs of both, after ``WARM_UP`` runs each; ``before`` runs (not measured)
-    before each of Layak's runs. Returns the last results and the timings."""
-    for _ in range(WARM_UP):
-        before()
-        ours()
-        theirs()
-    our_times: list[float] = []
-    their_times: list[float] = []
-    our_result: Any = None
-    their_result: Any = None
-    our_queries = their_queries = 0
-    for _ in range(repeats):
-        before()
-        our_result, run = measure(ours)
-        our_times.append(run.seconds)
-        our_queries = run.queries
-        their_result, run = measure(theirs)
-        their_times.append(run.seconds)
-        their_queries = run.queries
-    return (
-        our_result,
-        their_result,
-        timing(our_times, our_queries),
-        timing(their_times, their_queries),
-    )
-
-
 def pick_worker(world: World) -> tuple[int, int]:
     """The case worker of a middle city whose open list is closest to ``WANTED_LIST``."""
     from django.db.models import Count, Q
@@ -640,13 +558,13 @@ def plan_summary(sql: str, params: dict[str, Any]) -> str:
 
 
 def run(victims: int, repeats: int) -> int:
-    import django
-    from django.db import connection, transaction
+    from django.db import transaction
     from django.db.models import Q
     from django.utils import timezone
 
     from layak.accounts.models import User
     from layak.cases import selectors
+    from layak.cases.models import Case, CaseMember, Victim
 
     rng = random.Random(SEED)
     today = timezone.localdate()
@@ -655,14 +573,9 @@ def run(victims: int, repeats: int) -> int:
         ensure_lookups()
         world = build_regions_and_people()
         build_cases(world, victims, rng, today)
-    vacuum_analyse()
+    vacuum_analyse([Case, Victim, Victim.forms.through, CaseMember])
     setup = time.perf_counter() - start
-    version = ".".join(map(str, connection.get_database_version()))
-    print(
-        f"Case benchmark (issue #4): {connection.display_name} {version}, "
-        f"Python {platform.python_version()}, Django {django.get_version()}, "
-        f"{os.cpu_count()} CPUs"
-    )
+    print(f"Case benchmark (issue #4): {environment()}")
     print(
         f"  {len(world.cities)} kab/kota, {world.cases} cases, {world.victims} victims, "
         f"{world.members} extra team members; setup {seconds_text(setup)} (not measured)"
@@ -684,7 +597,9 @@ def run(victims: int, repeats: int) -> int:
     def sql_page() -> list[int]:
         return [row[0] for row in sql_rows(LIST_SQL, list_params)]
 
-    ours, theirs, t_ours, t_theirs = compare(layak_page, sql_page, repeats, before=load_person)
+    (ours, t_ours), (theirs, t_theirs) = alternate(
+        [layak_page, sql_page], repeats, before=load_person
+    )
     if ours != theirs:
         errors.append(f"my_cases: Layak {ours[:5]}... != SQL {theirs[:5]}...")
     rows.append((f"my_cases, first {PAGE} of {open_count}", t_ours, t_theirs))
@@ -709,7 +624,7 @@ def run(victims: int, repeats: int) -> int:
         def sql_stat(sql: str = sql) -> tuple[dict[str, int], int]:
             return sql_statistic(sql, stat_params)
 
-        stat, (cells, total), t_ours, t_theirs = compare(layak_stat, sql_stat, repeats)
+        (stat, t_ours), ((cells, total), t_theirs) = alternate([layak_stat, sql_stat], repeats)
         errors += statistic_mismatch(dimension, stat, cells, total)
         rows.append((f"victims by {dimension}, {year} ({total})", t_ours, t_theirs))
 
@@ -729,9 +644,8 @@ def run(victims: int, repeats: int) -> int:
         f"  median and 95th percentile of {repeats} runs each (after {WARM_UP} warm-up runs); "
         "ratio = Layak median / SQL median; q = queries per run"
     )
-    rewritten, _sql, t_rewritten, _t = compare(
-        lambda: [case.pk for case in team_list_rewritten(person[0])[:PAGE]],
-        lambda: None,
+    [(rewritten, t_rewritten)] = alternate(
+        [lambda: [case.pk for case in team_list_rewritten(person[0])[:PAGE]]],
         repeats,
         before=load_person,
     )
@@ -746,10 +660,7 @@ def run(victims: int, repeats: int) -> int:
     for dimension, sql in (("form", FORM_SQL), ("kecamatan", KECAMATAN_SQL)):
         print(f"  plan of victims by {dimension}: {plan_summary(sql, stat_params)}")
     if errors:
-        print(f"MISMATCH: {len(errors)} results differ from the SQL", flush=True)
-        for line in errors:
-            print(f"MISMATCH {line}")
-        return 1
+        return report_mismatches(errors, "results differ from the SQL")
     print("  Layak's rows equal the SQL's in every scenario")
     return 0
 
@@ -775,37 +686,11 @@ def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> 
 
 
 def main(victims: int = VICTIMS, repeats: int = REPEATS) -> int:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        print(
-            "Case benchmark: skipped, it needs PostgreSQL (DATABASE_URL=postgres://...; "
-            "see bench/README.md)."
-        )
-        return 0
-    with tempfile.TemporaryDirectory(prefix="layak-bench-") as tmp:
-        configure_django(Path(tmp))
-        from django.core.management import call_command
-        from django.db import connection
-
-        from layak.accounts.models import User
-        from layak.cases.models import Case
-        from layak.regions.models import Region
-
-        call_command("migrate", verbosity=0, skip_checks=True)
-        if any(model.objects.exists() for model in (Region, User, Case)):
-            print(
-                "The database of DATABASE_URL already holds Layak data; the benchmark needs a "
-                "throwaway one (drop and create it again).",
-                file=sys.stderr,
-            )
-            connection.close()
-            return 2
-        try:
-            return run(victims, repeats)
-        finally:
-            # Everything in it is ours: leave it empty for the next run.
-            call_command("flush", interactive=False, verbosity=0)
-            connection.close()
+    return throwaway_database(
+        lambda: run(victims, repeats),
+        holds_data=("regions.Region", "accounts.User", "cases.Case"),
+        postgres_only="Case benchmark",
+    )
 
 
 if __name__ == "__main__":

@@ -19,18 +19,22 @@ the end), otherwise a temporary SQLite file. Run with ``python -m bench`` or
 from __future__ import annotations
 
 import datetime
-import os
-import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
+
+from bench.common import (
+    Run,
+    environment,
+    measure,
+    report_mismatches,
+    seconds_text,
+    throwaway_database,
+)
 
 CITIES = 514
 PROVINCES = 38
@@ -49,54 +53,6 @@ ZERO = Decimal(0)
 
 T = TypeVar("T")
 Totals = dict[int, tuple[Decimal, Decimal]]
-
-
-def configure_django(var_dir: Path) -> bool:
-    """Point Django at a throwaway database and ``var_dir``; True if that database is a
-    temporary SQLite file (otherwise ``DATABASE_URL`` names it)."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("LAYAK_ENCRYPTION_KEYS", "bench-only-encryption-key")
-    # Production behaviour: with DEBUG on, every query would also be logged.
-    os.environ["DEBUG"] = "false"
-    os.environ["LAYAK_VAR_DIR"] = str(var_dir)
-    temporary = not os.environ.get("DATABASE_URL")
-    if temporary:
-        os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
-    import django
-
-    django.setup()
-    return temporary
-
-
-@dataclass(frozen=True)
-class Run:
-    seconds: float
-    queries: int
-
-
-class QueryCounter:
-    """An execute wrapper that counts the queries sent to the database."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(
-        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
-    ) -> Any:
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
-def measure(work: Callable[[], T]) -> tuple[T, Run]:
-    from django.db import connection
-
-    counter = QueryCounter()
-    with connection.execute_wrapper(counter):
-        start = time.perf_counter()
-        result = work()
-        seconds = time.perf_counter() - start
-    return result, Run(seconds, counter.count)
 
 
 def build_world(rng: random.Random) -> int:
@@ -147,7 +103,7 @@ def build_world(rng: random.Random) -> int:
     group_pk = dict(IndicatorGroup.objects.filter(instrument=instrument).values_list("order", "pk"))
     # 100 questions of 4 points and 200 of 3: 1000 points, every quarter an exact cent.
     points: list[list[Decimal]] = []
-    indicators = []
+    indicators: list[Indicator] = []
     for group, size in enumerate(GROUP_SIZES):
         for _ in range(size):
             k = len(indicators)
@@ -308,10 +264,6 @@ def mismatches(layak: Totals, reference: Totals) -> list[str]:
     return lines
 
 
-def seconds_text(seconds: float) -> str:
-    return f"{seconds:.2f} s" if seconds >= 1 else f"{seconds * 1000:.1f} ms"
-
-
 def median_run(work: Callable[[], T], repeats: int) -> tuple[T, Run]:
     runs = [measure(work) for _ in range(repeats)]
     result = runs[-1][0]
@@ -322,8 +274,7 @@ def median_run(work: Callable[[], T], repeats: int) -> tuple[T, Run]:
 
 
 def run() -> int:
-    import django
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from layak.evaluations.models import Cycle
 
@@ -333,12 +284,7 @@ def run() -> int:
     setup = time.perf_counter() - start
     cycles = list(Cycle.objects.select_related("region", "instrument").order_by("region__code"))
     questions = answer_count // len(cycles)
-    version = ".".join(map(str, connection.get_database_version()))
-    print(
-        f"Scoring benchmark (issue #3): {connection.display_name} {version}, "
-        f"Python {platform.python_version()}, Django {django.get_version()}, "
-        f"{os.cpu_count()} CPUs"
-    )
+    print(f"Scoring benchmark (issue #3): {environment()}")
     print(
         f"  {len(cycles)} cities x {questions} questions = {answer_count} answers; "
         f"setup {seconds_text(setup)} (not measured)"
@@ -374,40 +320,15 @@ def run() -> int:
         f"{totals[0]:.2f}-{totals[-1]:.2f} points; ratio = Layak time / SQL time"
     )
     if errors:
-        print(f"MISMATCH: {len(errors)} cycle totals differ from the SQL aggregate", flush=True)
-        for line in errors[:10]:
-            print(f"MISMATCH {line}")
-        return 1
+        return report_mismatches(errors, "cycle totals differ from the SQL aggregate", most=10)
     print(f"  totals agree to the cent for all {len(all_layak)} cities")
     return 0
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="layak-bench-") as tmp:
-        temporary = configure_django(Path(tmp))
-        from django.core.management import call_command
-        from django.db import connection
-
-        from layak.accounts.models import User
-        from layak.evaluations.models import Instrument
-        from layak.regions.models import Region
-
-        call_command("migrate", verbosity=0)
-        if any(model.objects.exists() for model in (Region, Instrument, User)):
-            print(
-                "The database of DATABASE_URL already holds Layak data; the benchmark needs a "
-                "throwaway one (drop and create it again).",
-                file=sys.stderr,
-            )
-            connection.close()
-            return 2
-        try:
-            return run()
-        finally:
-            if not temporary:
-                # Everything in it is ours: leave it empty for the next run.
-                call_command("flush", interactive=False, verbosity=0)
-            connection.close()
+    return throwaway_database(
+        run, holds_data=("regions.Region", "evaluations.Instrument", "accounts.User")
+    )
 
 
 if __name__ == "__main__":

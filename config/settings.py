@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "layak.participation",
     "layak.indicators",
     "layak.plans",
+    "layak.dashboards",
+    "layak.portal",
 ]
 
 MIDDLEWARE = [
@@ -328,6 +330,8 @@ LAYAK_INDICATOR_IMPORT_INLINE_BYTES = env_int("LAYAK_INDICATOR_IMPORT_INLINE_BYT
 # many percentage points an action may lag the year's straight line before it is "behind".
 LAYAK_PLANS_REMIND_DAYS = env_int("LAYAK_PLANS_REMIND_DAYS", 3)
 LAYAK_PLANS_SLIPPAGE_TOLERANCE = env_int("LAYAK_PLANS_SLIPPAGE_TOLERANCE", 10)
+# The public portal caches its pages (per language) for this many seconds.
+LAYAK_PORTAL_CACHE_SECONDS = env_int("LAYAK_PORTAL_CACHE_SECONDS", 600)
 # Which evaluation indicator each module's suggested figures support ("key=code,...");
 # every provider has a default (layak/evaluations/suggestions.py).
 LAYAK_SUGGESTION_INDICATORS = dict(

@@ -19,6 +19,8 @@ urlpatterns = [
     path("suara-anak/", include("layak.participation.urls_public")),
     path("indicators/", include("layak.indicators.urls")),
     path("plans/", include("layak.plans.urls")),
+    path("dashboards/", include("layak.dashboards.urls")),
+    path("publik/", include("layak.portal.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

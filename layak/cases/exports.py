@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import xlsxwriter
@@ -59,7 +60,7 @@ def neutralise(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "ya" if value else "tidak"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | Decimal):
         return value
     text = str(value)
     if text.startswith(FORMULA_STARTS):

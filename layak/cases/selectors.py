@@ -169,11 +169,16 @@ def _consenting(cases: QuerySet[Case], on: datetime.date) -> QuerySet[Case]:
     return cases.filter(Exists(consent))
 
 
-def _base_cases(region_filter: Q, year: int) -> QuerySet[Case]:
-    cases = Case.objects.filter(region_filter, opened_on__year=year)
+def counted_in_statistics(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases any statistics may count (the statistics page, the indicator roll-ups): all
+    of them, or with ``LAYAK_CASE_STATS_REQUIRE_CONSENT`` those consenting to statistics today."""
     if getattr(settings, "LAYAK_CASE_STATS_REQUIRE_CONSENT", False):
-        cases = _consenting(cases, timezone.localdate())
+        return _consenting(cases, timezone.localdate())
     return cases
+
+
+def _base_cases(region_filter: Q, year: int) -> QuerySet[Case]:
+    return counted_in_statistics(Case.objects.filter(region_filter, opened_on__year=year))
 
 
 def _labels(kind: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from layak.cases.selectors import small_cell, suppress
 from layak.community.models import Activity, ActivityKind
 from layak.community.selectors import coverage_of
 from layak.evaluations.suggestions import Suggestion
+from layak.indicators.derived import DerivedRow, end_of
 from layak.regions.models import Region
 
 PREVENTION_KINDS = (
@@ -140,3 +141,19 @@ def compute(city: Region, year: int, area: Region | None) -> Suggestion | None:
     if area.code.count(".") >= 3:
         return _kelurahan(area, year, on)
     return _share(area, year, on)
+
+
+def patbm_coverage_rows(city: Region, year: int) -> list[DerivedRow] | None:
+    """The indicator ``patbm``: per kecamatan, kelurahan with a functioning group out of all
+    kelurahan, on the year's last day (today for the current year); None before any group
+    acted."""
+    end = end_of(year)
+    if not Activity.objects.filter(
+        group__agency__area__code__startswith=f"{city.code}.", date__lte=end
+    ).exists():
+        return None
+    start = datetime.date(year, 1, 1)
+    return [
+        DerivedRow(total.region, start, total.functioning, total.kelurahan)
+        for total, _rows in coverage_of(city, on=end).kecamatan
+    ]

@@ -34,11 +34,13 @@ def seeders() -> list[Seeder]:
     from layak.accounts.demo import seed_accounts
     from layak.cases.demo import seed_cases
     from layak.community.demo import seed_community
+    from layak.dashboards.demo import seed_dashboards
     from layak.evaluations.demo import seed_evaluations
     from layak.families.demo import seed_families
     from layak.indicators.demo import seed_indicators
     from layak.participation.demo import seed_participation
     from layak.plans.demo import seed_plans
+    from layak.portal.demo import seed_portal
     from layak.regions.demo import seed_regions
 
     return [
@@ -51,6 +53,8 @@ def seeders() -> list[Seeder]:
         seed_participation,
         seed_indicators,
         seed_plans,
+        seed_dashboards,
+        seed_portal,
     ]
 
 

@@ -26,15 +26,18 @@ def _entries() -> list[MenuEntry]:
     from layak.cases import permissions as cases
     from layak.community import permissions as community
     from layak.core import permissions_audit as audit
+    from layak.dashboards import permissions as dashboards
     from layak.evaluations import permissions as evaluations
     from layak.families import permissions as families
     from layak.indicators import permissions as indicators
     from layak.participation import permissions as participation
     from layak.plans import permissions as plans
+    from layak.portal import permissions as portal
     from layak.regions import permissions as regions
 
     return [
         MenuEntry("home", _("Home"), "core:home", lambda user: True),
+        MenuEntry("dashboards", _("Dashboards"), "dashboards:city", dashboards.can_view_dashboards),
         MenuEntry(
             "evaluations", _("KLA evaluation"), "evaluations:cycles", evaluations.can_use_evaluation
         ),
@@ -52,6 +55,7 @@ def _entries() -> list[MenuEntry]:
             "participation:home",
             participation.can_use_participation,
         ),
+        MenuEntry("portal", _("Public portal"), "portal:manage", portal.can_manage_directory),
         MenuEntry("regions", _("Regions"), "regions:list", regions.can_view_regions),
         MenuEntry("agencies", _("Agencies"), "accounts:agency_list", accounts.can_view_agencies),
         MenuEntry("people", _("People"), "accounts:person_list", accounts.can_list_people),

@@ -18,6 +18,7 @@ from layak.evaluations.models import (
     Answer,
     AnswerOption,
     AnswerStatus,
+    Award,
     Cycle,
     CycleStatus,
     Instrument,
@@ -110,6 +111,7 @@ def _fill(context: DemoContext, cycle: Cycle, *, level: float, verified: bool) -
 def seed_evaluations(context: DemoContext) -> None:
     home = context.shared["home"]
     if Cycle.objects.filter(region=home).exists():
+        seed_award_history(context)  # databases seeded before the award history existed
         return
     instrument = demo_instrument()
     secretariat = User.objects.get(username="sekretariat")
@@ -150,3 +152,35 @@ def seed_evaluations(context: DemoContext) -> None:
         f"Demo evaluation: cycles 2025 (submitted, verified) and {current.year} (open); "
         f"{Decimal(instrument.total_points):.0f} points."
     )
+    seed_award_history(context)
+
+
+#: Balikpapan's KLA categories (shared domain notes, 4.3): year -> (category, verified score,
+#: evaluated, decree, note). 2020 is unknown and left out; 2024 had no evaluation (biennial).
+AWARD_HISTORY: dict[int, tuple[str, Decimal | None, bool, str, str]] = {
+    2017: ("Madya", None, True, "", ""),
+    2018: ("Madya", None, True, "", ""),
+    2019: ("Nindya", None, True, "", ""),
+    2021: ("Nindya", None, True, "", ""),
+    2022: ("Nindya", None, True, "", ""),
+    2023: ("Utama", Decimal(891), True, "", "award 22 Jul 2023"),
+    2024: ("", None, False, "", "no national evaluation (biennial)"),
+    2025: ("Utama", None, True, "Kepmen PPPA 85/2025", "reported score 935; award 8 Aug 2025"),
+}
+
+
+def seed_award_history(context: DemoContext) -> None:
+    """Balikpapan's award history; a year already recorded is left as it is."""
+    home = context.shared["home"]
+    have = set(Award.objects.filter(region=home).values_list("year", flat=True))
+    awards = []
+    for year, (category, score, evaluated, decree, note) in AWARD_HISTORY.items():
+        if year in have:
+            continue
+        award = Award(
+            region=home, year=year, category=category, evaluated=evaluated, decree=decree, note=note
+        )
+        if score is not None:
+            award.verified_score = score
+        awards.append(award)
+    Award.objects.bulk_create(awards)

@@ -140,3 +140,29 @@ def parse_ids(values: list[str]) -> list[int]:
     """Primary keys posted by a multiple select; anything but ASCII digits is ignored
     (``str.isdigit`` also accepts "²" or "٣", which are no database ids)."""
     return [int(v) for v in values if v.isascii() and v.isdigit()]
+
+
+class AwardForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    evaluated = forms.BooleanField(label=_("Evaluated that year"), required=False, initial=True)
+    category = forms.CharField(label=_("Category awarded"), max_length=60, required=False)
+    verified_score = forms.DecimalField(
+        label=_("Verified score"),
+        required=False,
+        min_value=0,
+        max_value=1000,
+        decimal_places=2,
+        max_digits=8,
+    )
+    self_score = forms.DecimalField(
+        label=_("Self-assessment score"),
+        required=False,
+        min_value=0,
+        max_value=1000,
+        decimal_places=2,
+        max_digits=8,
+        help_text=_("Left blank, it is filled from the submitted evaluation of that year."),
+    )
+    decree = forms.CharField(label=_("Decree or source"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    public = forms.BooleanField(label=_("Shown on the public portal"), required=False, initial=True)

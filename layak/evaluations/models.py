@@ -449,3 +449,34 @@ class CycleReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id}:{self.pk}"
+
+
+class Award(RegionScopedModel):
+    """The KLA category a kab/kota was awarded for one year (``region`` = the kab/kota): the
+    official result, kept beside the city's own self-assessment score because the two differ
+    (shared domain notes, 2.3). ``self_score`` is filled from the submitted cycle of the year
+    by the roll-up job when the secretariat leaves it blank."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("category awarded"), max_length=60, blank=True)
+    verified_score = points_field(_("verified score"), null=True, blank=True)
+    self_score = points_field(_("self-assessment score"), null=True, blank=True)
+    evaluated = models.BooleanField(
+        _("evaluated that year"),
+        default=True,
+        help_text=_("Untick for a year without a national evaluation."),
+    )
+    decree = models.CharField(_("decree or source"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    public = models.BooleanField(_("shown on the public portal"), default=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("KLA category awarded")
+        verbose_name_plural = _("KLA categories awarded")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="award_unique_region_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.category}"

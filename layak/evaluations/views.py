@@ -24,9 +24,17 @@ from layak.core.models import AuditAction
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.evaluations import services
+from layak.evaluations.awards import (
+    AwardData,
+    award_delete,
+    award_save,
+    awards_of,
+    can_manage_awards,
+)
 from layak.evaluations.exports import recap_xlsx
 from layak.evaluations.forms import (
     AnswerForm,
+    AwardForm,
     CycleOpenForm,
     EvidenceForm,
     InstrumentImportForm,
@@ -72,6 +80,7 @@ from layak.evaluations.selectors import (
     work_progress,
 )
 from layak.evaluations.spreadsheet import Row, read_xlsx
+from layak.indicators.permissions import city_of
 from layak.regions.selectors import home_region
 
 BAND_ROWS = 8
@@ -785,3 +794,55 @@ def answer_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The figures were copied into the answer; check and save it."))
     return redirect("evaluations:answer", pk=pk)
+
+
+@login_required
+@menu("evaluations")
+def award_list(request: HttpRequest) -> HttpResponse:
+    """The categories the city was awarded, year by year; the secretariat records them."""
+    require(can_use_evaluation(request.user))
+    city = city_of(request.user)
+    if city is None:
+        raise PermissionDenied
+    manage = can_manage_awards(request.user)
+    initial: dict[str, Any] = {}
+    year = request.GET.get("year", "")
+    editing = (
+        awards_of(city).filter(year=int(year)).first()
+        if year.isascii() and year.isdigit()
+        else None
+    )
+    if editing is not None:
+        initial = {f: getattr(editing, f) for f in AwardForm.base_fields}
+    form = AwardForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        require(manage)
+        if form.is_valid():
+            try:
+                award = award_save(
+                    actor=request.user, city=city, data=AwardData(**form.cleaned_data)
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The year %(year)s is saved.") % {"year": award.year})
+                return redirect("evaluations:awards")
+    return render(
+        request,
+        "evaluations/award_list.html",
+        {"awards": awards_of(city), "form": form, "can_manage": manage, "city": city},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def award_remove(request: HttpRequest, year: int) -> HttpResponse:
+    require(can_manage_awards(request.user))
+    city = city_of(request.user)
+    award = awards_of(city).filter(year=year).first() if city else None
+    if award is None:
+        raise Http404
+    award_delete(actor=request.user, award=award)
+    messages.success(request, _("The year %(year)s is removed.") % {"year": year})
+    return redirect("evaluations:awards")

@@ -10,6 +10,8 @@ class FamiliesConfig(AppConfig):
     def ready(self) -> None:
         # Puspaga's yearly figures support KLA indicator 8 (issue #5, "Suggested answers").
         from layak.evaluations.suggestions import Provider, register
-        from layak.families.selectors import indicator_8_suggestion
+        from layak.families.selectors import indicator_8_suggestion, puspaga_monthly_rows
+        from layak.indicators import derived
 
         register(Provider("families.services", "8", indicator_8_suggestion))
+        derived.register(derived.Derivation("puspaga-layanan", puspaga_monthly_rows))

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from layak.cases.selectors import KECAMATAN_CODE_LENGTH, small_cell, suppress, suppress_lines
@@ -29,6 +30,7 @@ from layak.families.models import (
     Topic,
 )
 from layak.families.permissions import bookings_visible_to, sessions_visible_to
+from layak.indicators.derived import DerivedRow
 from layak.regions.models import Region, RegionLevel
 
 
@@ -421,3 +423,21 @@ def indicator_8_suggestion(city: Region, year: int, area: Region | None) -> Any:
         text=text,
         values=values,
     )
+
+
+def puspaga_monthly_rows(city: Region, year: int) -> list[DerivedRow] | None:
+    """The indicator ``puspaga-layanan``: families served by Puspaga each month of ``year``
+    (city level). A month with fewer families than the small-cell limit gets no value, so
+    the public figures cannot single out a family; None before any session."""
+    sessions = Session.objects.filter(region=city, held_on__year=year)
+    if not sessions.exists():
+        return None
+    limit = small_cell()
+    return [
+        DerivedRow(city, datetime.date(year, row["month"], 1), row["n"])
+        for row in sessions.annotate(month=ExtractMonth("held_on"))
+        .values("month")
+        .annotate(n=Count("family_id", distinct=True))
+        .order_by("month")
+        if row["n"] >= limit
+    ]

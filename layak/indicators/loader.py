@@ -18,6 +18,7 @@ FIELDS = (
     "period_type",
     "level",
     "source",
+    "suppress_small",
 )
 
 
@@ -36,8 +37,12 @@ def load_definitions(model: Any = None) -> int:
 
         model = Definition
     changed = 0
+    # A data migration passes the model as it was then: only the fields it had.
+    known = {field.name for field in model._meta.get_fields()}
     for row in bundled_definitions():
-        values = {f: row[f] for f in FIELDS}
+        values: dict[str, Any] = {f: row[f] for f in FIELDS}
+        values["suppress_small"] = row["suppress_small"] == "yes"
+        values = {f: v for f, v in values.items() if f in known}
         obj = model.objects.filter(code=row["code"]).first()
         if obj is None:
             model.objects.create(code=row["code"], **values)

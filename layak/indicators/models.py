@@ -50,6 +50,7 @@ class Level(models.TextChoices):
 class Source(models.TextChoices):
     ENTRY = "entry", _("entered or imported by the agency")
     CASES = "cases", _("derived from case data")
+    MODULE = "module", _("derived from another Layak module")
 
 
 class Definition(models.Model):
@@ -64,6 +65,9 @@ class Definition(models.Model):
     period_type = models.CharField(_("period type"), max_length=8, choices=PeriodType.choices)
     level = models.CharField(_("region level"), max_length=10, choices=Level.choices)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default="entry")
+    #: Published figures hide small numerators (children with a sensitive condition: stunting,
+    #: drop-out, child marriage); case-derived figures are always suppressed.
+    suppress_small = models.BooleanField(_("hide small counts in public figures"), default=False)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -204,9 +208,19 @@ class Target(models.Model):
     definition = models.ForeignKey(Definition, on_delete=models.PROTECT, related_name="targets")
     city = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
-    value = models.DecimalField(_("target"), max_digits=12, decimal_places=2)
+    value = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    #: The RAD action whose yearly target this is (targets are taken from the action plan).
+    action = models.ForeignKey(
+        "plans.Action",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("action"),
+    )
 
     class Meta:
+        ordering = ["definition", "year"]
         constraints = [
             models.UniqueConstraint(
                 fields=["definition", "city", "year"], name="indicator_target_unique"
@@ -217,3 +231,45 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.definition.code} {self.year}: {self.value}"
+
+
+class Rollup(models.Model):
+    """Pre-computed sums of one definition and period for one area (a kelurahan, a kecamatan
+    or the city), kept current by background jobs; dashboards, maps, the child profile and the
+    public portal read these rows, never the raw values at request time.
+
+    ``numerator`` is None when the cell is suppressed (case-derived data below the small-cell
+    threshold, or a cell hidden so that another cannot be worked out)."""
+
+    definition = models.ForeignKey(Definition, on_delete=models.CASCADE, related_name="rollups")
+    city = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    period_start = models.DateField(_("period start"))
+    period_label = models.CharField(_("period"), max_length=10)
+    numerator = models.BigIntegerField(_("numerator"), null=True, blank=True)
+    denominator = models.BigIntegerField(_("denominator"), null=True, blank=True)
+    rate = models.DecimalField(_("value"), max_digits=16, decimal_places=1, null=True, blank=True)
+    suppressed = models.BooleanField(_("suppressed"), default=False)
+    reporting = models.PositiveIntegerField(_("areas reporting"), default=0)
+    expected = models.PositiveIntegerField(_("areas expected"), default=0)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["definition", "period_start", "region__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["definition", "region", "period_start"], name="indicator_rollup_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["city", "level", "period_start"], name="rollup_city_level"),
+            models.Index(
+                fields=["definition", "city", "level", "period_start"], name="rollup_def_level"
+            ),
+        ]
+        verbose_name = _("roll-up")
+        verbose_name_plural = _("roll-ups")
+
+    def __str__(self) -> str:
+        return f"{self.definition.code} {self.region.code} {self.period_label}"

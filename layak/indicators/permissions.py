@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+
 from layak.accounts.roles import Role
 from layak.core.permissions import has_role
 from layak.indicators.models import Definition, Source
@@ -47,3 +49,14 @@ def can_enter_values(user: Any, definition: Definition) -> bool:
 
 def can_approve_periods(user: Any) -> bool:
     return can_use_indicators(user) and bool(is_secretariat(user))
+
+
+def indicator_city(user: Any) -> Region:
+    """The kab/kota whose indicator data ``user`` reads (pages, API, dashboards, the child
+    profile); PermissionDenied for anyone who may not read indicator data."""
+    if not can_use_indicators(user):
+        raise PermissionDenied
+    city = city_of(user)
+    if city is None:
+        raise PermissionDenied
+    return city

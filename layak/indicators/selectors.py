@@ -16,6 +16,7 @@ from layak.indicators.models import (
     Level,
     PeriodApproval,
     Polarity,
+    Rollup,
     Value,
 )
 from layak.indicators.services import regions_for
@@ -36,10 +37,11 @@ def active_definitions() -> QuerySet[Definition]:
 
 
 def periods_with_values(definition: Definition, city: Region) -> list[tuple[datetime.date, str]]:
+    """The periods of ``city`` with data, latest first (from the city's roll-up rows: one per
+    period, so this does not grow with the number of values)."""
     return list(
-        Value.objects.filter(definition=definition, region__code__startswith=city.code)
+        Rollup.objects.filter(definition=definition, city=city, level=Level.CITY)
         .values_list("period_start", "period_label")
-        .distinct()
         .order_by("-period_start")
     )
 
@@ -58,7 +60,8 @@ def value_table(definition: Definition, city: Region, start: datetime.date) -> l
         if value is None:
             rows.append(Row(region, None, None, None))
         else:
-            rows.append(Row(region, value.numerator, value.denominator, value.rate))
+            rate = definition.rate(value.numerator, value.denominator)
+            rows.append(Row(region, value.numerator, value.denominator, rate))
     return rows
 
 
@@ -158,12 +161,10 @@ def choropleth(
     kecamatan: Region | None = None,
     href: Callable[[Region], str] | None = None,
 ) -> Choropleth:
-    """Map, legend and table of one definition and period at ``level`` (kecamatan/kelurahan).
-
-    Kecamatan rates are computed from their kelurahan's summed numerators and denominators
-    (or from the kecamatan's own values for kecamatan-level definitions). ``kecamatan`` limits a
-    kelurahan map to one kecamatan. Three queries whatever the number of regions.
-    """
+    """Map, legend and table of one definition and period at ``level`` (kecamatan/kelurahan),
+    read from the roll-ups (kecamatan sums are computed there from the kelurahan's raw counts).
+    ``kecamatan`` limits a kelurahan map to one kecamatan. Two queries whatever the number of
+    regions. Suppressed case-derived cells have no value and are shaded as "no data"."""
     prefix = f"{(kecamatan or city).code}."
     levels = (
         [RegionLevel.KECAMATAN]
@@ -173,23 +174,15 @@ def choropleth(
     regions = list(
         Region.objects.filter(code__startswith=prefix, level__in=levels).order_by("code")
     )
-    values = list(
-        Value.objects.filter(
-            definition=definition, period_start=start, region__code__startswith=prefix
-        ).values_list("region__code", "numerator", "denominator")
-    )
-    totals: dict[str, tuple[int, int | None]] = {}
-    for code, value_n, value_d in values:
-        if level == Level.KECAMATAN and definition.level == Level.KELURAHAN:
-            code = code.rsplit(".", 1)[0]
-        elif code.count(".") != (2 if level == Level.KECAMATAN else 3):
-            continue
-        total_n, total_d = totals.get(code, (0, None))
-        if value_d is not None:
-            total_d = (total_d or 0) + value_d
-        totals[code] = (total_n + value_n, total_d)
     measured: dict[str, tuple[int | None, int | None, Decimal | None]] = {
-        code: (n, d, definition.rate(n, d)) for code, (n, d) in totals.items()
+        code: (n, d, None if n is None else definition.rate(n, d))
+        for code, n, d in Rollup.objects.filter(
+            definition=definition,
+            city=city,
+            period_start=start,
+            level=level,
+            region__code__startswith=prefix,
+        ).values_list("region__code", "numerator", "denominator")
     }
     rates = [rate for _n, _d, rate in measured.values() if rate is not None]
     classes, legend = classify(rates, definition.polarity)

@@ -13,7 +13,7 @@ from typing import Any
 
 import openpyxl
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,10 +28,13 @@ from layak.indicators.models import (
     ImportStatus,
     Level,
     PeriodApproval,
+    PeriodType,
+    Rollup,
+    Source,
     Unit,
     Value,
 )
-from layak.indicators.periods import FORMATS, parse_period
+from layak.indicators.periods import FORMATS, parse_period, period_label
 from layak.regions.models import Region, RegionLevel
 
 COLUMNS = ("region_code", "period", "numerator", "denominator")
@@ -143,9 +146,18 @@ def read_table(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]
 # -- validation --------------------------------------------------------------------------------
 
 
+#: The largest count a value holds (``PositiveIntegerField`` on every database backend).
+MAX_COUNT = 2_147_483_647
+
+
 def _integer(text: str) -> int | None:
+    """A whole number of 0 up to ``MAX_COUNT``; None otherwise (a larger number would fail
+    in the database with a 500 instead of a row error)."""
     text = text.strip()
-    return int(float(text)) if _INTEGER.match(text) else None
+    if not _INTEGER.match(text):
+        return None
+    number = int(text.split(".", 1)[0])
+    return number if number <= MAX_COUNT else None
 
 
 def validate_rows(
@@ -277,7 +289,18 @@ def _replace(
                 changed += 1
         Value.objects.bulk_create(create)
         added += len(create)
+    schedule_rollups(definition, city, by_period)
     return Diff(added, changed, removed)
+
+
+def schedule_rollups(
+    definition: Definition, city: Region, periods: Iterable[datetime.date] | None
+) -> None:
+    """Recompute the roll-ups of these periods in the background once the change commits."""
+    from layak.indicators.tasks import refresh_rollups
+
+    starts = None if periods is None else sorted(p.isoformat() for p in periods)
+    transaction.on_commit(lambda: refresh_rollups.enqueue(definition.pk, city.pk, starts))
 
 
 @transaction.atomic
@@ -434,28 +457,76 @@ def period_unlock(
 @transaction.atomic
 def rollup_case_violence(*, city: Region, year: int, code: str = "kekerasan-anak") -> Diff:
     """Count the cases opened in ``year`` per kelurahan of ``city`` into the definition derived
-    from case data. Small cells are suppressed (``layak.cases.selectors.suppress``): a
-    suppressed kelurahan gets no value at all. An approved year is left alone."""
-    from layak.cases.models import Case
-    from layak.cases.selectors import suppress
+    from case data. The cells are those of the roll-up (``rollups.refresh_cases``: kelurahan,
+    kecamatan and city suppressed as one table), so the values and the roll-ups hide the same
+    cells; a suppressed kelurahan gets no value at all. An approved year is left alone."""
+    from layak.indicators.rollups import refresh_cases
 
     definition = Definition.objects.get(code=code)
     start = datetime.date(year, 1, 1)
     if is_locked(definition, city, start):
         raise PeriodLocked
-    counts = {
-        row["kelurahan__code"]: row["n"]
-        for row in Case.objects.filter(region=city, kelurahan__isnull=False, opened_on__year=year)
-        .values("kelurahan__code")
-        .annotate(n=Count("pk"))
-    }
+    refresh_cases(definition, city, [year])
     kelurahan = {r.code: r for r in regions_for(definition, city)}
-    groups = {k: k.rsplit(".", 1)[0] for k in kelurahan}
-    full = {k: counts.get(k, 0) for k in kelurahan}
-    shown, _total = suppress(full, sum(full.values()), groups)
     rows = [
-        _Parsed(0, kelurahan[k], start, str(year), v, None)
-        for k, v in shown.items()
-        if v is not None
+        _Parsed(0, kelurahan[region_code], start, str(year), numerator, None)
+        for region_code, numerator in Rollup.objects.filter(
+            definition=definition,
+            city=city,
+            period_start=start,
+            numerator__isnull=False,
+            region__code__in=list(kelurahan),
+        ).values_list("region__code", "numerator")
+        if numerator is not None
     ]
     return _replace(definition, city, rows, actor=None, run=None, periods=[start])
+
+
+def case_years(city: Region) -> list[int]:
+    """The years in which ``city`` opened cases."""
+    from layak.cases.models import Case
+
+    return sorted({d.year for d in Case.objects.filter(region=city).dates("opened_on", "year")})
+
+
+# -- values derived from other modules ---------------------------------------------------------
+
+
+def _period_starts(period_type: str, year: int, until: datetime.date) -> list[datetime.date]:
+    """The starts of the periods of ``year`` that have begun by ``until``."""
+    months = {PeriodType.YEAR: [1], PeriodType.SEMESTER: [1, 7]}.get(
+        PeriodType(period_type), list(range(1, 13))
+    )
+    return [start for start in (datetime.date(year, m, 1) for m in months) if start <= until]
+
+
+@transaction.atomic
+def values_derive(*, definition: Definition, city: Region, year: int) -> Diff | None:
+    """Write the values of a module-derived definition for ``year`` from its module; None when
+    the module holds nothing for that year (earlier entries stay). Locked periods are kept."""
+    from layak.indicators.derived import derivation_for, end_of
+
+    derivation = derivation_for(definition.code)
+    if derivation is None or definition.source != Source.MODULE:
+        return None
+    rows = derivation.compute(city, year)
+    if rows is None:
+        return None
+    starts = [
+        start
+        for start in _period_starts(definition.period_type, year, end_of(year))
+        if not is_locked(definition, city, start)
+    ]
+    parsed = [
+        _Parsed(
+            0,
+            row.region,
+            row.period_start,
+            period_label(definition.period_type, row.period_start),
+            row.numerator,
+            row.denominator,
+        )
+        for row in rows
+        if row.period_start in starts
+    ]
+    return _replace(definition, city, parsed, actor=None, run=None, periods=starts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import translation
 from django_tasks import task
 
@@ -15,3 +17,16 @@ def run_indicator_import(run_id: int) -> str:
     language = ImportRun.objects.filter(pk=run_id).values_list("language", flat=True).first()
     with translation.override(language or None):
         return str(import_run(run_id).status)
+
+
+@task()
+def refresh_rollups(definition_id: int, city_id: int, periods: list[str] | None = None) -> int:
+    """Recompute the roll-ups of one definition in one city after its values changed."""
+    from layak.indicators import rollups
+    from layak.indicators.models import Definition
+    from layak.regions.models import Region
+
+    definition = Definition.objects.get(pk=definition_id)
+    city = Region.objects.get(pk=city_id)
+    starts = None if periods is None else [datetime.date.fromisoformat(p) for p in periods]
+    return rollups.refresh(definition, city, starts)

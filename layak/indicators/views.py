@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,26 +21,17 @@ from django.views.decorators.http import require_POST
 from layak.core.errors import ImportRejected
 from layak.core.pages import menu
 from layak.core.permissions import require
-from layak.indicators import selectors, services
+from layak.indicators import selectors, services, targets
 from layak.indicators.models import Definition, ImportRun, ImportStatus, Level, PeriodType
 from layak.indicators.periods import parse_period, period_label
 from layak.indicators.permissions import (
     can_approve_periods,
     can_enter_values,
-    can_use_indicators,
-    city_of,
+    indicator_city,
 )
 from layak.indicators.tasks import run_indicator_import
 from layak.regions.maps import render_svg
 from layak.regions.models import Region, RegionLevel
-
-
-def _city(request: HttpRequest) -> Region:
-    require(can_use_indicators(request.user))
-    city = city_of(request.user)
-    if city is None:
-        raise PermissionDenied
-    return city
 
 
 def _definition(code: str) -> Definition:
@@ -71,7 +61,7 @@ def _period(
 @login_required
 @menu("indicators")
 def home(request: HttpRequest) -> HttpResponse:
-    _city(request)
+    indicator_city(request.user)
     return render(
         request,
         "indicators/home.html",
@@ -82,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @menu("indicators")
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     definition = _definition(code)
     start, label = _period(request, definition, city)
     approval = selectors.approval_of(definition, city, start)
@@ -101,6 +91,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_enter": can_enter_values(request.user, definition),
             "can_approve": can_approve_periods(request.user),
             "imports": selectors.recent_imports(definition, city),
+            "targets": targets.targets_of(definition, city),
         },
     )
 
@@ -153,7 +144,7 @@ def _map_context(
 
 @login_required
 def values_csv(request: HttpRequest, code: str) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     definition = _definition(code)
     start, label = _period(request, definition, city)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -176,7 +167,7 @@ def values_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def template_xlsx(request: HttpRequest, code: str) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     definition = _definition(code)
     require(can_enter_values(request.user, definition))
     _start, label = _period(request, definition, city)
@@ -203,7 +194,7 @@ def template_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @menu("indicators")
 def enter(request: HttpRequest, code: str) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     definition = _definition(code)
     require(can_enter_values(request.user, definition))
     start, label = _period(request, definition, city)
@@ -252,7 +243,7 @@ def inline_import_bytes() -> int:
 @login_required
 @menu("indicators")
 def import_upload(request: HttpRequest, code: str) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     definition = _definition(code)
     require(can_enter_values(request.user, definition))
     error = ""
@@ -284,7 +275,7 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @menu("indicators")
 def import_status(request: HttpRequest, pk: int) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     run = get_object_or_404(
         ImportRun.objects.select_related("definition").defer("content"), pk=pk, city=city
     )
@@ -301,7 +292,7 @@ def import_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def approve(request: HttpRequest, code: str) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     definition = _definition(code)
     require(can_approve_periods(request.user))
     start, label = _period(request, definition, city)
@@ -315,7 +306,7 @@ def approve(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_POST
 def unlock(request: HttpRequest, code: str) -> HttpResponse:
-    city = _city(request)
+    city = indicator_city(request.user)
     definition = _definition(code)
     require(can_approve_periods(request.user))
     start, label = _period(request, definition, city)

@@ -9,6 +9,13 @@ class ParticipationConfig(AppConfig):
 
     def ready(self) -> None:
         from layak.evaluations.suggestions import Provider, register
-        from layak.participation.suggestions import INDICATOR, PROVIDER_KEY, compute
+        from layak.indicators import derived
+        from layak.participation.suggestions import (
+            INDICATOR,
+            PROVIDER_KEY,
+            compute,
+            forum_coverage_rows,
+        )
 
         register(Provider(PROVIDER_KEY, INDICATOR, compute))
+        derived.register(derived.Derivation("forum-anak", forum_coverage_rows))

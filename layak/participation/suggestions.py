@@ -10,11 +10,16 @@ with one action, nothing changes an answer by itself.
 
 from __future__ import annotations
 
+import datetime
+
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from layak.evaluations.suggestions import Suggestion
+from layak.indicators.derived import DerivedRow, end_of
+from layak.participation.models import Forum, ForumLevel
 from layak.participation.selectors import participation_figures
-from layak.regions.models import Region
+from layak.regions.models import Region, RegionLevel
 
 PROVIDER_KEY = "participation.forum"
 INDICATOR = "6"
@@ -56,3 +61,26 @@ def compute(city: Region, year: int, area: Region | None) -> Suggestion | None:
             "jumlah_laporan_pelapor": str(figures.aspirations),
         },
     )
+
+
+def forum_coverage_rows(city: Region, year: int) -> list[DerivedRow] | None:
+    """The indicator ``forum-anak``: per kecamatan, kelurahan with an active kelurahan Forum
+    Anak (decreed or recorded by the year's end) out of all kelurahan; None before any forum."""
+    end = end_of(year)
+    forums = Forum.objects.filter(city=city, level=ForumLevel.KELURAHAN, is_active=True).filter(
+        Q(decree_on__lte=end) | Q(decree_on__isnull=True, created_at__date__lte=end)
+    )
+    if not Forum.objects.filter(city=city, created_at__date__lte=end).exists():
+        return None
+    with_forum = set(forums.values_list("region__code", flat=True))
+    kelurahan = Region.objects.filter(
+        code__startswith=f"{city.code}.", level__in=[RegionLevel.KELURAHAN, RegionLevel.DESA]
+    ).values_list("code", flat=True)
+    totals: dict[str, list[int]] = {}
+    for code in kelurahan:
+        total = totals.setdefault(code.rsplit(".", 1)[0], [0, 0])
+        total[0] += int(code in with_forum)
+        total[1] += 1
+    kecamatan = Region.objects.filter(code__in=list(totals)).defer("boundary")
+    start = datetime.date(year, 1, 1)
+    return [DerivedRow(k, start, *totals[k.code]) for k in kecamatan.order_by("code")]

@@ -41,6 +41,18 @@ ACTIONS = [
     ("K5", "dp3akb", "Penguatan PPATBM di setiap kelurahan", "Perlindungan Khusus Anak"),
 ]
 
+#: Action number -> (indicator code, target of the first year, change per year): the yearly
+#: targets of these actions become the indicators' targets (``layak.indicators.targets``).
+INDICATOR_TARGETS = {
+    4: ("akta-lahir", Decimal("95"), Decimal("1")),
+    5: ("kia", Decimal("70"), Decimal("5")),
+    6: ("forum-anak", Decimal("60"), Decimal("10")),
+    9: ("dispensasi-kawin", Decimal("40"), Decimal("-5")),
+    10: ("imunisasi-dasar", Decimal("92"), Decimal("1")),
+    12: ("sra", Decimal("50"), Decimal("10")),
+    15: ("patbm", Decimal("80"), Decimal("5")),
+}
+
 FOLLOWUPS = [
     ("disdukcapil", "Laporkan capaian akta kelahiran per kecamatan", -40),
     ("dinkes", "Data pojok laktasi yang sudah terstandar", -10),
@@ -85,18 +97,19 @@ def seed_plans(context: DemoContext) -> None:
             cluster=cluster,
             agency=agencies[code],
             question_codes=_question_codes(instrument, code),
-            indicator_codes=[f"IND-{cluster}-{number:02d}"],
+            indicator_codes=[INDICATOR_TARGETS[number][0]] if number in INDICATOR_TARGETS else [],
             budget_line=f"Program {programme}",
             budget_amount=Decimal(rng.randrange(50, 2500) * 1_000_000),
         )
         for year in range(2025, 2030):
-            services.target_set(
-                actor=None,
-                action=action,
-                year=year,
-                target=f"{60 + 8 * (year - 2025)}% cakupan",
-                value=Decimal(60 + 8 * (year - 2025)),
-            )
+            if number in INDICATOR_TARGETS:
+                indicator, first, change = INDICATOR_TARGETS[number]
+                value = first + change * (year - 2025)
+                target = f"{value} ({indicator})"
+            else:
+                value = Decimal(60 + 8 * (year - 2025))
+                target = f"{value}% kegiatan terlaksana"
+            services.target_set(actor=None, action=action, year=year, target=target, value=value)
         for step in range(1, 4):
             due = datetime.date(today.year, 1, 1) + datetime.timedelta(days=step * 100)
             milestone = services.milestone_create(

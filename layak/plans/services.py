@@ -20,6 +20,7 @@ from layak.core.audit import audit_record
 from layak.core.models import AuditAction
 from layak.core.uploads import check_upload
 from layak.evaluations.models import Indicator, Instrument, Question
+from layak.indicators.targets import targets_sync
 from layak.plans.models import (
     Action,
     Attendance,
@@ -100,10 +101,12 @@ def plan_create(*, actor: Any, region: Region, title: str, start_year: int, end_
 
 @transaction.atomic
 def plan_adopt(*, actor: Any, plan: Plan) -> Plan:
-    """Mark the plan adopted (enacted with the Perda / Perwali)."""
+    """Mark the plan adopted (enacted with the Perda / Perwali); its yearly targets become the
+    city's indicator targets (``layak.indicators.targets``)."""
     plan.status = PlanStatus.ADOPTED
     plan.save(update_fields=["status"])
     _audit(actor, AuditAction.UPDATE, plan, plan.region, "status")
+    targets_sync(city=plan.region, actor=actor)  # the plan's yearly targets now count
     return plan
 
 
@@ -149,7 +152,8 @@ def action_create(
 def target_set(
     *, actor: Any, action: Action, year: int, target: str, value: Decimal | None = None
 ) -> YearTarget:
-    """Set the target of one plan year (replacing an earlier one)."""
+    """Set the target of one plan year (replacing an earlier one). In an adopted plan, the
+    indicator targets of the city follow (``layak.indicators.targets``)."""
     if not action.plan.start_year <= year <= action.plan.end_year:
         raise ValidationError({"year": _("The year must lie within the plan period.")})
     row = YearTarget.objects.filter(action=action, year=year).first() or YearTarget(
@@ -159,6 +163,8 @@ def target_set(
     row.full_clean()
     row.save()
     _audit(actor, AuditAction.UPDATE, row, action.plan.region, "target", "value")
+    if action.plan.status == PlanStatus.ADOPTED:
+        targets_sync(city=action.plan.region, actor=actor)
     return row
 
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from layak.plans import views
+from layak.plans import views, views_profile
 
 app_name = "plans"
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -22,4 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("meetings/<int:pk>/followups/", views.meeting_followup, name="meeting_followup"),
     path("followups/<int:pk>/close/", views.followup_close, name="followup_close"),
     path("followups/mine/", views.my_followups, name="my_followups"),
+    path("profile/", views_profile.profile_page, name="profile"),
+    path("profile/pdf/", views_profile.profile_pdf, name="profile_pdf"),
+    path("profile/xlsx/", views_profile.profile_xlsx, name="profile_xlsx"),
 ]

@@ -6,7 +6,7 @@ One picture for pages, PDFs and the public portal, without any JavaScript or rem
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,8 @@ class MapShape:
     href: str = ""
 
 
-def _polygons(geometry: dict[str, Any]) -> list[list[list[Sequence[float]]]]:
+def polygons(geometry: dict[str, Any]) -> list[list[list[Sequence[float]]]]:
+    """The polygons (lists of rings) of a Polygon or MultiPolygon geometry."""
     if geometry.get("type") == "Polygon":
         return [geometry["coordinates"]]
     if geometry.get("type") == "MultiPolygon":
@@ -31,26 +32,43 @@ def _polygons(geometry: dict[str, Any]) -> list[list[list[Sequence[float]]]]:
     return []
 
 
-def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "") -> SafeString:
-    """An SVG with one labelled path per shape, scaled to ``width``, north up."""
-    shapes = [s for s in shapes if s.geometry]
-    points = [pt for s in shapes for poly in _polygons(s.geometry) for ring in poly for pt in ring]
+Project = Callable[[Sequence[float]], tuple[float, float]]
+MARGIN = 4
+
+
+def projection(shapes: Iterable[MapShape], width: int) -> tuple[Project, int] | None:
+    """The [lng, lat] -> (x, y) function of a map of ``shapes`` ``width`` pixels wide, and its
+    height; None without any point. Equirectangular, corrected for latitude: good enough at
+    city scale. Markers drawn over a map use the same function."""
+    points = [pt for s in shapes for poly in polygons(s.geometry) for ring in poly for pt in ring]
     if not points:
-        return mark_safe("")  # noqa: S308  (empty string)
+        return None
     min_x = min(p[0] for p in points)
     max_x = max(p[0] for p in points)
     min_y = min(p[1] for p in points)
     max_y = max(p[1] for p in points)
-    # Equirectangular projection corrected for latitude: good enough at city scale.
     kx = math.cos(math.radians((min_y + max_y) / 2))
     span_x = max((max_x - min_x) * kx, 1e-9)
     span_y = max(max_y - min_y, 1e-9)
-    scale = (width - 8) / span_x
-    height = int(span_y * scale) + 8
+    scale = (width - 2 * MARGIN) / span_x
+    height = int(span_y * scale) + 2 * MARGIN
+
+    def project(pt: Sequence[float]) -> tuple[float, float]:
+        return MARGIN + (pt[0] - min_x) * kx * scale, MARGIN + (max_y - pt[1]) * scale
+
+    return project, height
+
+
+def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "") -> SafeString:
+    """An SVG with one labelled path per shape, scaled to ``width``, north up."""
+    shapes = [s for s in shapes if s.geometry]
+    frame = projection(shapes, width)
+    if frame is None:
+        return mark_safe("")  # noqa: S308  (empty string)
+    to_xy, height = frame
 
     def project(pt: Sequence[float]) -> str:
-        x = 4 + (pt[0] - min_x) * kx * scale
-        y = 4 + (max_y - pt[1]) * scale
+        x, y = to_xy(pt)
         return f"{x:.1f},{y:.1f}"
 
     # A map of links is a group of links; a plain map is one image.
@@ -64,7 +82,7 @@ def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "")
     for shape in shapes:
         d = " ".join(
             "M" + " L".join(project(pt) for pt in ring) + " Z"
-            for poly in _polygons(shape.geometry)
+            for poly in polygons(shape.geometry)
             for ring in poly
         )
         path = (

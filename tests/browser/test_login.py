@@ -26,9 +26,19 @@ from layak.accounts.tests.factories import make_person
 pytestmark = pytest.mark.browser
 
 #: The main menu of an OPD focal point and of a system administrator.
-OPD_MENU = {"home", "evaluations", "indicators", "plans", "participation", "regions", "agencies"}
+OPD_MENU = {
+    "home",
+    "dashboards",
+    "evaluations",
+    "indicators",
+    "plans",
+    "participation",
+    "regions",
+    "agencies",
+}
 ADMIN_MENU = {
     "home",
+    "dashboards",
     "evaluations",
     "case_statistics",
     "indicators",
@@ -69,6 +79,7 @@ def test_opd_focal_point_logs_in_and_out_in_indonesian(page: Page) -> None:
     labels = menu_labels(page)
     assert labels == [
         "Beranda",
+        "Dasbor",
         "Evaluasi KLA",
         "Indikator",
         "Rencana aksi",
@@ -116,6 +127,7 @@ def test_opd_focal_point_switches_to_english_before_logging_in(page: Page) -> No
     expect(page.get_by_test_id("home-roles")).to_contain_text("OPD focal point")
     assert menu_labels(page) == [
         "Home",
+        "Dashboards",
         "KLA evaluation",
         "Indicators",
         "Action plan",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -166,6 +167,7 @@ class SimfoniExportTests(TestCase):
             (None, ""),
             (12, 12),
             (-3, -3),
+            (Decimal("-9.5"), Decimal("-9.5")),
             (True, "ya"),
         ):
             self.assertEqual(exports.neutralise(value), expected, repr(value))

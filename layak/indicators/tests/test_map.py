@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from layak.accounts.tests.factories import CityWorld, make_city_world
 from layak.core.testing import login
-from layak.indicators import selectors
+from layak.indicators import rollups, selectors
 from layak.indicators.loader import load_definitions
 from layak.indicators.models import Definition, Level, Polarity, Value
 from layak.regions.models import Region, RegionLevel
@@ -48,6 +48,7 @@ class ChoroplethTests(TestCase):
             numerator=numerator,
             denominator=denominator,
         )
+        rollups.refresh(self.definition, Region.objects.get(code="64.71"))
 
     def _page(self, **query: str) -> str:
         client = Client()

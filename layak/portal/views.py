@@ -1,0 +1,332 @@
+"""Pages of the public portal (issue #6): anonymous, GET only, served from cache; and the
+directory pages the secretariat keeps under ``/publik/kelola/``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from layak.cases.exports import UTF8_BOM, neutralise
+from layak.cases.selectors import small_cell
+from layak.core.pages import menu
+from layak.core.permissions import require
+from layak.indicators.models import Definition, Level
+from layak.portal import caching, selectors, services
+from layak.portal.forms import PlaySpaceForm, PublicIndicatorsForm, ServiceForm
+from layak.portal.models import PlaySpace, Service
+from layak.portal.permissions import (
+    can_manage_directory,
+    can_manage_public_indicators,
+    directory_city_of,
+    get_play_space_for,
+    get_service_for,
+    play_spaces_visible_to,
+    services_visible_to,
+)
+from layak.portal.playmap import Marker, render_with_markers
+from layak.regions.maps import MapShape
+from layak.regions.models import Region
+from layak.regions.selectors import home_region
+
+
+def _page(request: HttpRequest, *, key: str, title: str, body: str) -> HttpResponse:
+    return render(request, "portal/page.html", {"page_key": key, "title": title, "body": body})
+
+
+# -- public pages ----------------------------------------------------------------------------
+
+
+@caching.public_page
+def home(request: HttpRequest) -> HttpResponse:
+    """The city's KLA category and history, key figures, and where to get help."""
+    city = home_region()
+
+    def build() -> str:
+        history = selectors.award_history(city) if city else []
+        return render_to_string(
+            "portal/parts/home.html",
+            {
+                "city": city,
+                "history": history,
+                "current": selectors.current_award(history),
+                "summaries": selectors.indicator_summaries(city) if city else [],
+            },
+        )
+
+    return _page(request, key="home", title=_("Child-Friendly City"), body=_fragment("home", build))
+
+
+@caching.public_page
+def statistics(request: HttpRequest) -> HttpResponse:
+    city = home_region()
+
+    def build() -> str:
+        return render_to_string(
+            "portal/parts/statistics.html",
+            {"city": city, "summaries": selectors.indicator_summaries(city) if city else []},
+        )
+
+    return _page(
+        request, key="statistics", title=_("Statistics"), body=_fragment("statistics", build)
+    )
+
+
+def _public_definition(code: str) -> tuple[Region, Definition]:
+    city = home_region()
+    definition = selectors.public_definition(code)
+    if city is None or definition is None:
+        raise Http404
+    return city, definition
+
+
+@caching.public_page
+def indicator(request: HttpRequest, code: str) -> HttpResponse:
+    """One public indicator for the city, its kecamatan and kelurahan, latest periods."""
+    city, definition = _public_definition(code)
+
+    def build() -> str:
+        table = selectors.indicator_table(city, definition)
+        return render_to_string(
+            "portal/parts/indicator.html",
+            {"city": city, "table": table, "fewer_than": selectors.fewer_than_text()},
+        )
+
+    return _page(
+        request, key="statistics", title=definition.name, body=_fragment(f"ind:{code}", build)
+    )
+
+
+def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
+    buffer = io.StringIO()
+    buffer.write(UTF8_BOM)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _csv_value(cell: selectors.Cell) -> Any:
+    return cell.text if cell.hidden else cell.number
+
+
+@caching.public_download
+def statistics_csv(request: HttpRequest) -> HttpResponse:
+    city = home_region()
+
+    def build() -> list[list[Any]]:
+        if city is None:
+            return []
+        return [
+            [s.definition.code, s.definition.name, city.name, s.period_label, _csv_value(s.cell)]
+            for s in selectors.indicator_summaries(city)
+        ]
+
+    rows = caching.cached_data(f"csv:summary:{get_language()}", build)
+    header = [_("indicator code"), _("indicator"), _("area"), _("period"), _("value")]
+    return _csv("statistik-layak", header, rows)
+
+
+@caching.public_download
+def indicator_csv(request: HttpRequest, code: str) -> HttpResponse:
+    city, definition = _public_definition(code)
+
+    def build() -> list[list[Any]]:
+        table = selectors.indicator_table(city, definition)
+        return [
+            [row.code, row.name, str(Level(row.level).label), period, _csv_value(cell)]
+            for row in table.rows
+            for period, cell in zip(table.periods, row.cells, strict=True)
+        ]
+
+    rows = caching.cached_data(f"csv:{code}:{get_language()}", build)
+    header = [_("area code"), _("area"), _("level"), _("period"), _("value")]
+    return _csv(f"statistik-{code}", header, rows)
+
+
+@caching.public_page
+def directory(request: HttpRequest) -> HttpResponse:
+    """Where to get help: hotlines, the UPTD PPA, SAPA 129, Puspaga and its next free times,
+    and the RBRA play spaces on a map with a table beside it."""
+    city = home_region()
+
+    def build() -> str:
+        spaces = selectors.play_spaces(city) if city else []
+        numbered = list(enumerate(spaces, start=1))
+        map_svg = ""
+        if city is not None:
+            shapes = [
+                MapShape(code=r.code, name=r.name, geometry=r.boundary or {})
+                for r in selectors.city_kelurahan(city)
+            ]
+            markers = [
+                Marker(n, s.name, float(s.longitude), float(s.latitude))
+                for n, s in numbered
+                if s.longitude is not None and s.latitude is not None
+            ]
+            map_svg = render_with_markers(
+                shapes,
+                markers,
+                title=_("Child-friendly play spaces in %(city)s") % {"city": city.name},
+            )
+        return render_to_string(
+            "portal/parts/directory.html",
+            {
+                "city": city,
+                "services": selectors.directory(city) if city else [],
+                "puspaga": selectors.puspaga_times(city) if city else [],
+                "spaces": numbered,
+                "map_svg": map_svg,
+            },
+        )
+
+    return _page(
+        request, key="directory", title=_("Where to get help"), body=_fragment("directory", build)
+    )
+
+
+def _fragment(name: str, build: Any) -> str:
+    return caching.fragment(name, build)
+
+
+# -- directory management (the secretariat) --------------------------------------------------
+
+
+def _errors_to_form(form: BaseForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _manager_city(user: Any) -> Region:
+    city = directory_city_of(user)
+    require(city is not None)
+    assert city is not None  # noqa: S101 - narrows the type after require()
+    return city
+
+
+@login_required
+@menu("portal")
+def manage(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    require(can_manage_directory(user))
+    return render(
+        request,
+        "portal/manage.html",
+        {
+            "services": services_visible_to(user),
+            "spaces": play_spaces_visible_to(user),
+            "can_choose_indicators": can_manage_public_indicators(user),
+        },
+    )
+
+
+@login_required
+@menu("portal")
+def public_indicators(request: HttpRequest) -> HttpResponse:
+    """Tick which indicators the public statistics page shows (the home city's secretariat)."""
+    user = request.user
+    require(can_manage_public_indicators(user))
+    form = PublicIndicatorsForm(
+        request.POST if request.method == "POST" else None,
+        definitions=selectors.publishable_definitions(),
+        public=selectors.public_codes(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.public_indicators_set(actor=user, codes=form.ordered_codes())
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Public indicators saved."))
+            return redirect("portal:manage")
+    return render(
+        request,
+        "portal/public_indicators.html",
+        {"form": form, "groups": form.groups(), "limit": small_cell()},
+    )
+
+
+@login_required
+@menu("portal")
+def service_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    city = _manager_city(user)
+    entry = get_service_for(user, pk, action="edit") if pk is not None else Service(city=city)
+    form = ServiceForm(request.POST or None, instance=entry, city=city)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.service_save(
+                actor=user, service=form.save(commit=False), changed=form.changed_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Service saved."))
+            return redirect("portal:manage")
+    return render(
+        request,
+        "portal/entry_form.html",
+        {"form": form, "entry": entry if pk else None, "kind": "service"},
+    )
+
+
+@login_required
+@menu("portal")
+def play_space_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    user = request.user
+    city = _manager_city(user)
+    entry = get_play_space_for(user, pk, action="edit") if pk is not None else PlaySpace(city=city)
+    form = PlaySpaceForm(request.POST or None, instance=entry, city=city)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.play_space_save(
+                actor=user, space=form.save(commit=False), changed=form.changed_data
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("Play space saved."))
+            return redirect("portal:manage")
+    return render(
+        request,
+        "portal/entry_form.html",
+        {"form": form, "entry": entry if pk else None, "kind": "play_space"},
+    )
+
+
+@login_required
+@require_POST
+def service_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_manage_directory(request.user))
+    entry = get_service_for(request.user, pk, action="edit")
+    services.service_deactivate(actor=request.user, service=entry)
+    messages.success(request, _("Taken off the portal."))
+    return redirect("portal:manage")
+
+
+@login_required
+@require_POST
+def play_space_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    require(can_manage_directory(request.user))
+    entry = get_play_space_for(request.user, pk, action="edit")
+    services.play_space_deactivate(actor=request.user, space=entry)
+    messages.success(request, _("Taken off the portal."))
+    return redirect("portal:manage")
