@@ -41,6 +41,11 @@ def small_cell() -> int:
     return int(getattr(settings, "LAYAK_SMALL_CELL", 5))
 
 
+def hidden_text() -> str:
+    """What a hidden (small or complementary) cell shows instead of its number: "<5"."""
+    return f"<{small_cell()}"
+
+
 # -- work lists ----------------------------------------------------------------------------
 
 
@@ -87,7 +92,7 @@ class Cell:
 
     @property
     def display(self) -> str:
-        return f"<{small_cell()}" if self.value is None else str(self.value)
+        return hidden_text() if self.value is None else str(self.value)
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ class Statistic:
 
     @property
     def total_display(self) -> str:
-        return f"<{small_cell()}" if self.total is None else str(self.total)
+        return hidden_text() if self.total is None else str(self.total)
 
 
 def suppress_lines(

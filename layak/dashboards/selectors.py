@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from layak.cases.selectors import small_cell
+from layak.cases.selectors import hidden_text
 from layak.core.charts import Bar, bar_chart
 from layak.dashboards.charts import sparkline
 from layak.dashboards.models import Challenge
@@ -30,6 +30,7 @@ from layak.indicators.models import (
     Target,
     Unit,
 )
+from layak.indicators.periods import period_end
 from layak.regions.models import Region, RegionLevel
 
 #: How many periods a trend shows (and its table and CSV hold), the latest last.
@@ -58,7 +59,7 @@ class Point:
     def display(self) -> str:
         """The value as shown: ``<5`` for a suppressed cell, never its number."""
         if self.suppressed:
-            return f"<{small_cell()}"
+            return hidden_text()
         return "—" if self.value is None else str(self.value)
 
 
@@ -76,13 +77,6 @@ def _point(row: Rollup, definition: Definition) -> Point:
         reporting=row.reporting,
         expected=row.expected,
     )
-
-
-def period_end(period_type: str, start: datetime.date) -> datetime.date:
-    """The first day after the period that starts on ``start``."""
-    months = {PeriodType.YEAR: 12, PeriodType.SEMESTER: 6}.get(PeriodType(period_type), 1)
-    month = start.month - 1 + months
-    return datetime.date(start.year + month // 12, month % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,13 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from layak.cases.selectors import KECAMATAN_CODE_LENGTH, small_cell, suppress, suppress_lines
+from layak.cases.selectors import (
+    KECAMATAN_CODE_LENGTH,
+    hidden_text,
+    small_cell,
+    suppress,
+    suppress_lines,
+)
 from layak.families.models import (
     HOLDS_SLOT,
     Booking,
@@ -249,7 +255,7 @@ def _tables(
     hidden = suppress_lines(values, lines)
 
     def show(key: Any) -> str:
-        return f"<{small_cell()}" if key in hidden else str(values[key])
+        return hidden_text() if key in hidden else str(values[key])
 
     return [
         CountTable(
@@ -401,7 +407,7 @@ def indicator_8_suggestion(city: Region, year: int, area: Region | None) -> Any:
     counts = service_counts(city, year)
     by_mode = dict(zip(MODES, counts.by_topic.mode_totals, strict=True))
     limit = small_cell()
-    families_shown = str(families) if families >= limit else f"<{limit}"
+    families_shown = str(families) if families >= limit else hidden_text()
     text = gettext(
         "In %(year)s Puspaga served %(families)s families in %(sessions)s counselling sessions "
         "(%(in_person)s in person, %(outreach)s outreach, %(online)s online), held by "

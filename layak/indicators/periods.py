@@ -46,3 +46,23 @@ def period_label(period_type: str, start: datetime.date) -> str:
     if period_type == PeriodType.SEMESTER:
         return f"{start.year}-S{1 if start.month < 7 else 2}"
     return f"{start.year}-{start.month:02d}"
+
+
+#: How many months a period of each type lasts.
+PERIOD_MONTHS: dict[str, int] = {PeriodType.YEAR: 12, PeriodType.SEMESTER: 6, PeriodType.MONTH: 1}
+
+
+def period_end(period_type: str, start: datetime.date) -> datetime.date:
+    """The first day after the period that starts on ``start``."""
+    month = start.month - 1 + PERIOD_MONTHS[PeriodType(period_type)]
+    return datetime.date(start.year + month // 12, month % 12 + 1, 1)
+
+
+def periods_per_year(period_type: str) -> int:
+    return 12 // PERIOD_MONTHS[PeriodType(period_type)]
+
+
+def period_starts(period_type: str, year: int) -> list[datetime.date]:
+    """The starts of every period of ``year``, in order."""
+    months = PERIOD_MONTHS[PeriodType(period_type)]
+    return [datetime.date(year, month, 1) for month in range(1, 13, months)]

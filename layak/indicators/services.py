@@ -28,13 +28,12 @@ from layak.indicators.models import (
     ImportStatus,
     Level,
     PeriodApproval,
-    PeriodType,
     Rollup,
     Source,
     Unit,
     Value,
 )
-from layak.indicators.periods import FORMATS, parse_period, period_label
+from layak.indicators.periods import FORMATS, parse_period, period_label, period_starts
 from layak.regions.models import Region, RegionLevel
 
 COLUMNS = ("region_code", "period", "numerator", "denominator")
@@ -247,8 +246,10 @@ def _replace(
     actor: Any,
     run: ImportRun | None,
     periods: Iterable[datetime.date],
+    refresh: bool = True,
 ) -> Diff:
-    """Make the values of each period in ``periods`` exactly ``rows``; count the difference."""
+    """Make the values of each period in ``periods`` exactly ``rows``; count the difference.
+    ``refresh=False``: the caller keeps the roll-ups current itself."""
     added = changed = removed = 0
     region_ids = list(regions_for(definition, city).values_list("pk", flat=True))
     by_period: dict[datetime.date, list[_Parsed]] = {p: [] for p in periods}
@@ -289,7 +290,8 @@ def _replace(
                 changed += 1
         Value.objects.bulk_create(create)
         added += len(create)
-    schedule_rollups(definition, city, by_period)
+    if refresh:
+        schedule_rollups(definition, city, by_period)
     return Diff(added, changed, removed)
 
 
@@ -479,7 +481,8 @@ def rollup_case_violence(*, city: Region, year: int, code: str = "kekerasan-anak
         ).values_list("region__code", "numerator")
         if numerator is not None
     ]
-    return _replace(definition, city, rows, actor=None, run=None, periods=[start])
+    # The values are the roll-up's kelurahan cells, so the roll-ups are current already.
+    return _replace(definition, city, rows, actor=None, run=None, periods=[start], refresh=False)
 
 
 def case_years(city: Region) -> list[int]:
@@ -490,14 +493,6 @@ def case_years(city: Region) -> list[int]:
 
 
 # -- values derived from other modules ---------------------------------------------------------
-
-
-def _period_starts(period_type: str, year: int, until: datetime.date) -> list[datetime.date]:
-    """The starts of the periods of ``year`` that have begun by ``until``."""
-    months = {PeriodType.YEAR: [1], PeriodType.SEMESTER: [1, 7]}.get(
-        PeriodType(period_type), list(range(1, 13))
-    )
-    return [start for start in (datetime.date(year, m, 1) for m in months) if start <= until]
 
 
 @transaction.atomic
@@ -514,8 +509,8 @@ def values_derive(*, definition: Definition, city: Region, year: int) -> Diff | 
         return None
     starts = [
         start
-        for start in _period_starts(definition.period_type, year, end_of(year))
-        if not is_locked(definition, city, start)
+        for start in period_starts(definition.period_type, year)
+        if start <= end_of(year) and not is_locked(definition, city, start)
     ]
     parsed = [
         _Parsed(

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency
 from layak.cases.exports import neutralise
-from layak.cases.selectors import small_cell
+from layak.cases.selectors import hidden_text, small_cell
 from layak.evaluations.awards import awards_of
 from layak.evaluations.models import Award
 from layak.indicators.models import (
@@ -44,6 +44,7 @@ from layak.indicators.models import (
     Target,
     Unit,
 )
+from layak.indicators.periods import periods_per_year
 from layak.regions.models import Region, RegionLevel
 
 #: The definition whose figures make the child-population section (domain notes 4.2).
@@ -51,12 +52,6 @@ POPULATION_CODE = "penduduk-anak"
 #: How many years the profile shows: the chosen year and the ones before it.
 YEARS_SHOWN = 3
 FIRST_YEAR = 2000
-_PERIODS_PER_YEAR = {PeriodType.YEAR: 1, PeriodType.SEMESTER: 2, PeriodType.MONTH: 12}
-
-
-def suppressed_text() -> str:
-    """What a suppressed (small) cell shows instead of its number."""
-    return _("<%(limit)d") % {"limit": small_cell()}
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,7 @@ class Cell:
     @property
     def display(self) -> str:
         if self.suppressed:
-            return suppressed_text()
+            return hidden_text()
         if not self.present:
             return _("no data")
         if self.rate is None:
@@ -216,7 +211,7 @@ def _combine(definition: Definition, rows: Sequence[Rollup]) -> Cell:
             reporting=row.reporting,
             expected=row.expected,
         )
-    periods = _PERIODS_PER_YEAR.get(PeriodType(definition.period_type), 1)
+    periods = periods_per_year(definition.period_type)
     if any(row.suppressed or row.numerator is None for row in rows):
         return Cell(unit=definition.unit, present=True, suppressed=True)
     numerator = sum(row.numerator or 0 for row in rows)
@@ -352,7 +347,7 @@ def approval_text(indicator: IndicatorProfile) -> str:
 def render_profile_pdf(profile: ChildProfile) -> bytes:
     """The profile as a PDF (WeasyPrint, fonts installed on the server; nothing fetched)."""
     html = render_to_string(
-        "plans/profile_pdf.html", {"profile": profile, "suppressed": suppressed_text()}
+        "plans/profile_pdf.html", {"profile": profile, "suppressed": hidden_text()}
     )
     # Imported here: WeasyPrint needs Debian's Pango, which only PDF generation requires.
     from weasyprint import HTML
@@ -364,7 +359,7 @@ def render_profile_pdf(profile: ChildProfile) -> bytes:
 def _cell_value(cell: Cell) -> int | float | str | None:
     """A figure for the workbook: a number, the suppressed text, or None (empty)."""
     if cell.suppressed:
-        return suppressed_text()
+        return hidden_text()
     number = cell.number
     if number is None:
         return None

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from layak.cases.selectors import hidden_text
 from layak.core.audit import audit_record
 from layak.core.models import AuditAction
 from layak.core.pages import menu
@@ -57,7 +58,7 @@ def profile_page(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile.child_profile(city, year),
             "years": years,
-            "suppressed": profile.suppressed_text(),
+            "suppressed": hidden_text(),
         },
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -264,27 +264,48 @@ def public_indicators(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _entry_form(
+    request: HttpRequest,
+    *,
+    entry: Service | PlaySpace,
+    form_class: type[ServiceForm] | type[PlaySpaceForm],
+    save: Callable[[Any, Any], Any],
+    saved: str,
+    kind: str,
+) -> HttpResponse:
+    """The create/edit page of a directory entry: validated, saved through the service
+    ``save(entry, changed fields)``, its errors shown on the form."""
+    form = form_class(request.POST or None, instance=entry, city=entry.city)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.save(commit=False), form.changed_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect("portal:manage")
+    return render(
+        request,
+        "portal/entry_form.html",
+        {"form": form, "entry": entry if entry.pk else None, "kind": kind},
+    )
+
+
 @login_required
 @menu("portal")
 def service_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
     city = _manager_city(user)
     entry = get_service_for(user, pk, action="edit") if pk is not None else Service(city=city)
-    form = ServiceForm(request.POST or None, instance=entry, city=city)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.service_save(
-                actor=user, service=form.save(commit=False), changed=form.changed_data
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Service saved."))
-            return redirect("portal:manage")
-    return render(
+    return _entry_form(
         request,
-        "portal/entry_form.html",
-        {"form": form, "entry": entry if pk else None, "kind": "service"},
+        entry=entry,
+        form_class=ServiceForm,
+        save=lambda service, changed: services.service_save(
+            actor=user, service=service, changed=changed
+        ),
+        saved=_("Service saved."),
+        kind="service",
     )
 
 
@@ -294,21 +315,15 @@ def play_space_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     user = request.user
     city = _manager_city(user)
     entry = get_play_space_for(user, pk, action="edit") if pk is not None else PlaySpace(city=city)
-    form = PlaySpaceForm(request.POST or None, instance=entry, city=city)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.play_space_save(
-                actor=user, space=form.save(commit=False), changed=form.changed_data
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Play space saved."))
-            return redirect("portal:manage")
-    return render(
+    return _entry_form(
         request,
-        "portal/entry_form.html",
-        {"form": form, "entry": entry if pk else None, "kind": "play_space"},
+        entry=entry,
+        form_class=PlaySpaceForm,
+        save=lambda space, changed: services.play_space_save(
+            actor=user, space=space, changed=changed
+        ),
+        saved=_("Play space saved."),
+        kind="play_space",
     )
 
 

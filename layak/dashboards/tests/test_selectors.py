@@ -12,6 +12,7 @@ from django.utils import timezone
 from layak.dashboards import selectors
 from layak.dashboards.models import Challenge
 from layak.dashboards.tests.factories import YEARS, make_dashboard_world
+from layak.indicators import periods
 from layak.indicators.models import Definition, Rollup
 from layak.regions.models import Region
 
@@ -205,16 +206,16 @@ class SeriesTests(TestCase):
 
     def test_period_end(self) -> None:
         self.assertEqual(
-            selectors.period_end("year", datetime.date(2024, 1, 1)), datetime.date(2025, 1, 1)
+            periods.period_end("year", datetime.date(2024, 1, 1)), datetime.date(2025, 1, 1)
         )
         self.assertEqual(
-            selectors.period_end("semester", datetime.date(2024, 7, 1)), datetime.date(2025, 1, 1)
+            periods.period_end("semester", datetime.date(2024, 7, 1)), datetime.date(2025, 1, 1)
         )
         self.assertEqual(
-            selectors.period_end("month", datetime.date(2024, 12, 1)), datetime.date(2025, 1, 1)
+            periods.period_end("month", datetime.date(2024, 12, 1)), datetime.date(2025, 1, 1)
         )
         self.assertEqual(
-            selectors.period_end("month", datetime.date(2024, 3, 1)), datetime.date(2024, 4, 1)
+            periods.period_end("month", datetime.date(2024, 3, 1)), datetime.date(2024, 4, 1)
         )
 
     def test_monthly_count_is_not_set_against_a_yearly_target(self) -> None:
