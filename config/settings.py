@@ -29,15 +29,20 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
-# Field-level encryption of children's data: the first key encrypts, every key decrypts, so a
-# new key is rotated in by putting it first (django-fernet-encrypted-fields reads SALT_KEY).
-SALT_KEY = [key.strip() for key in env_secret("LAYAK_ENCRYPTION_KEYS").split(",") if key.strip()]
-if not SALT_KEY:
+# Field and file encryption of children's data (layak/core/crypto.py, docs/keys.md): the first
+# key encrypts, every key decrypts; `layak reencrypt` moves everything under the first key.
+# Independent of SECRET_KEY (issue #11).
+LAYAK_ENCRYPTION_KEYS = [
+    key.strip() for key in env_secret("LAYAK_ENCRYPTION_KEYS").split(",") if key.strip()
+]
+if not LAYAK_ENCRYPTION_KEYS:
     if not DEBUG:
         raise ImproperlyConfigured(
             "LAYAK_ENCRYPTION_KEYS (or LAYAK_ENCRYPTION_KEYS_FILE) must be set when DEBUG is off."
         )
-    SALT_KEY = ["insecure-development-encryption-key"]
+    LAYAK_ENCRYPTION_KEYS = ["insecure-development-encryption-key"]
+# Read only by django-fernet-encrypted-fields, still imported by old migrations.
+SALT_KEY = LAYAK_ENCRYPTION_KEYS
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -75,6 +80,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: NUL, control characters and broken UTF-8 in the path, query or form are refused
+    # before any view or filter sees them (issue 11, finding 9).
+    "layak.core.middleware.RejectMalformedInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on every answer to a logged-in person (issue 11, finding 7).
+    "layak.core.middleware.NoStoreForAuthenticatedMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -125,6 +135,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 ):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = True
+# The database password may live in its own file (DATABASE_PASSWORD_FILE), outside the URL, so
+# it is rotated by rewriting that file and restarting (README, "Keys and rotation").
+if _DATABASE_PASSWORD := env_secret("DATABASE_PASSWORD"):
+    DATABASES["default"]["PASSWORD"] = _DATABASE_PASSWORD
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache (rate limits of log-in and password reset live here): "locmem" (one process),
@@ -144,7 +158,8 @@ else:
 # --- Authentication ------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    # django-axes' lockout, or the progressive delay of the TOTP roles (issue #11).
+    "layak.accounts.lockout.LoginLimitBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -175,11 +190,27 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Layak] "
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/300s/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env_str("LAYAK_MFA_ISSUER", "Layak")
-# Roles whose holders must use two-factor login: those who see case data (issue #2).
-LAYAK_MFA_REQUIRED_ROLES = env_list("LAYAK_MFA_REQUIRED_ROLES", ["case_manager", "case_worker"])
+# allauth refuses TOTP set-up while an address is unverified, against someone who signs up with
+# another person's address. Layak has no sign-up: administrators record each address, and the
+# invitation or reset link verifies it; a reset request (anyone can send one) must never stop a
+# case worker from setting up two-factor login (issue #11, layak/accounts/README.md).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# Two-factor login is required of every role that can see a child's identity, derived from the
+# permission rules (layak/core/identity.py, issue #11); this setting may only ADD roles.
+LAYAK_MFA_REQUIRED_ROLES = env_list("LAYAK_MFA_REQUIRED_ROLES", [])
 
 # Lockout after repeated failures (django-axes), per account name.
-AXES_FAILURE_LIMIT = env_int("LAYAK_LOGIN_FAILURE_LIMIT", 5)
+LAYAK_LOGIN_FAILURE_LIMIT = env_int("LAYAK_LOGIN_FAILURE_LIMIT", 5)
+# The roles that must use TOTP (they see children's identities) are never locked: each attempt
+# after LAYAK_LOGIN_DELAY_AFTER failures waits LAYAK_LOGIN_DELAY_SECONDS, doubled per failure,
+# at most LAYAK_LOGIN_DELAY_MAX_SECONDS; a TOTP code lifts the delay (issue #11).
+AXES_FAILURE_LIMIT = "layak.accounts.lockout.failure_limit"
+AXES_LOCKOUT_CALLABLE = "layak.accounts.lockout.lockout_response"
+LAYAK_LOGIN_DELAY_AFTER = env_int("LAYAK_LOGIN_DELAY_AFTER", 3)
+LAYAK_LOGIN_DELAY_SECONDS = env_int("LAYAK_LOGIN_DELAY_SECONDS", 5)
+LAYAK_LOGIN_DELAY_MAX_SECONDS = env_int("LAYAK_LOGIN_DELAY_MAX_SECONDS", 300)
+# Wrong TOTP codes accepted on the self-unlock page per account per 15 minutes.
+LAYAK_TOTP_UNLOCK_LIMIT = env_int("LAYAK_TOTP_UNLOCK_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LAYAK_LOGIN_LOCKOUT_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_USERNAME_CALLABLE = "layak.accounts.lockout.username_from_request"
@@ -193,7 +224,8 @@ AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_CLIENT_IP_CALLABLE = "layak.core.net.client_ip"
 
-# Key of the audit trail's hash chain (HMAC-SHA-256; optional). Without it the chain is plain
+# Key of the audit trail's hash chain (HMAC-SHA-256; a production step: `layak check --deploy`
+# warns without it, core.W001, see docs/audit.md). Without it the chain is plain
 # SHA-256, which reveals edits made through Layak but not by someone who can rewrite the
 # database and recompute every hash. Comma-separated: the first key signs new entries, every
 # key verifies (rotation); entries record which key signed them, so older chains stay
@@ -282,6 +314,10 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_TASKS]}}
 # Largest evidence file accepted (bytes).
 LAYAK_UPLOAD_MAX_BYTES = env_int("LAYAK_UPLOAD_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads stay in memory, never in a temporary file in clear (issue #11); files larger than
+# the limit are not even kept (layak/core/uploads.py).
+FILE_UPLOAD_HANDLERS = ["layak.core.uploads.MemoryOnlyUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = LAYAK_UPLOAD_MAX_BYTES
 
 # --- Layak -----------------------------------------------------------------------------------
 # The region (Kemendagri code) this deployment serves; records carry their own region so one
@@ -332,6 +368,8 @@ LAYAK_PLANS_REMIND_DAYS = env_int("LAYAK_PLANS_REMIND_DAYS", 3)
 LAYAK_PLANS_SLIPPAGE_TOLERANCE = env_int("LAYAK_PLANS_SLIPPAGE_TOLERANCE", 10)
 # The public portal caches its pages (per language) for this many seconds.
 LAYAK_PORTAL_CACHE_SECONDS = env_int("LAYAK_PORTAL_CACHE_SECONDS", 600)
+# Background-built documents (PDFs) not downloaded are deleted after this many hours.
+LAYAK_DOCUMENT_HOURS = env_int("LAYAK_DOCUMENT_HOURS", 24)
 # Which evaluation indicator each module's suggested figures support ("key=code,...");
 # every provider has a default (layak/evaluations/suggestions.py).
 LAYAK_SUGGESTION_INDICATORS = dict(
@@ -340,12 +378,20 @@ LAYAK_SUGGESTION_INDICATORS = dict(
 # Key of the blind indexes used by the duplicate check; default: the last encryption key.
 LAYAK_INDEX_KEY = env_secret("LAYAK_INDEX_KEY")
 
+# A 4xx (a refused or unknown page) is logged as one line without traceback or query string
+# (issue 11, finding 11): layak/core/logging.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_error_one_line": {"()": "layak.core.logging.ClientErrorOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_error_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django.request": {"filters": ["client_error_one_line"]},
+        "django.security": {"filters": ["client_error_one_line"]},
+        "django.security.csrf": {"filters": ["client_error_one_line"]},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

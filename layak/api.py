@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
@@ -21,6 +24,29 @@ api = NinjaAPI(
     auth=django_auth,
     docs_url=None,
 )
+
+
+# Refusals answer as JSON in every mode (issue 11, finding 11): django-ninja's catch-all
+# handler turns any exception it has no handler for into a 500 with a traceback when DEBUG is
+# on (``make run``), and hands it to Django's HTML 403/500 pages when it is off.
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(request, {"detail": _("You may not do this.")}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # Never the exception text: it can name the model or the lookup.
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": " ".join(exc.messages)}, status=400)
+
+
 api.add_router("/regions/", regions_router)
 api.add_router("/evaluation/", evaluations_router)
 api.add_router("/cases/", cases_router)

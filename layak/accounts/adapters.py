@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
 
@@ -23,3 +24,17 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # untyped li
         allauth's limit. ``ACCOUNT_RATE_LIMITS["login_failed"]`` still limits two-factor codes,
         which allauth counts per person (``mfa.base.internal.flows.check_rate_limit``).
         """
+
+    def send_password_reset_mail(
+        self, user: AbstractBaseUser, email: str, context: dict[str, Any]
+    ) -> None:
+        """Send a reset link only to the address the administrator recorded (``User.email``).
+
+        Completing a link verifies that address (``services.person_address_confirm``), so a
+        link must never go to another one, such as an address the administrator replaced
+        (issue #11). The visitor sees the same answer either way.
+        """
+        recorded = str(getattr(user, "email", "") or "")
+        if not recorded or recorded.lower() != email.lower():
+            return
+        super().send_password_reset_mail(user, email, context)

@@ -1,4 +1,8 @@
-"""Two-factor login is mandatory for roles that see case data (``LAYAK_MFA_REQUIRED_ROLES``)."""
+"""Two-factor login is mandatory for every role that can see who a child is (issue #11).
+
+The roles come from the apps' own permission rules (``layak.core.identity``);
+``LAYAK_MFA_REQUIRED_ROLES`` may add roles, never remove one.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from layak.core.identity import mfa_required_roles
 from layak.core.permissions import user_roles
 
 _ALLOWED_PREFIXES = ("/static/", "/i18n/", "/accounts/", "/favicon")
 
 
+def required_roles() -> frozenset[str]:
+    """The roles that must log in with TOTP: derived ones plus ``LAYAK_MFA_REQUIRED_ROLES``."""
+    return mfa_required_roles(getattr(settings, "LAYAK_MFA_REQUIRED_ROLES", ()))
+
+
 def must_enrol_two_factor(user: object) -> bool:
     """Whether this person holds a role that requires TOTP but has not set it up yet."""
-    required = set(settings.LAYAK_MFA_REQUIRED_ROLES)
+    required = required_roles()
     if not required or not (user_roles(user) & required):
         return False
     return not is_mfa_enabled(user, ["totp"])

@@ -176,3 +176,98 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.role}"
+
+
+class TotpUnlockAttempt(models.Model):
+    """A try at lifting one's own log-in delay with a TOTP code (issue #11, finding 8).
+
+    Kept so that wrong codes are limited per account (``LAYAK_TOTP_UNLOCK_LIMIT``): the
+    unlock page must not become a way to guess codes.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
+    )
+    attempted_at = models.DateTimeField(_("attempted at"), auto_now_add=True, db_index=True)
+    succeeded = models.BooleanField(_("succeeded"), default=False)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+        verbose_name = _("TOTP unlock attempt")
+        verbose_name_plural = _("TOTP unlock attempts")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.attempted_at:%Y-%m-%d %H:%M}"
+
+
+class DualControlKind(models.TextChoices):
+    ROLE_GRANT = "role_grant", _("Grant of a case role")
+    TOTP_RESET = "totp_reset", _("Reset of a lost authenticator")
+
+
+class DualControlStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DualControlRequest(models.Model):
+    """A change that takes two people (issue #11, finding 5).
+
+    Granting a role that reads case files takes the administrator who asks and a second
+    person who approves — the case intake agency's case manager or another administrator;
+    until then the role is pending, not held. Resetting a lost authenticator takes a case
+    manager and an administrator, two different people. The asker never decides.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=DualControlKind.choices)
+    subject = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="dual_control_requests",
+        verbose_name=_("person concerned"),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=DualControlStatus.choices,
+        default=DualControlStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("two-person request")
+        verbose_name_plural = _("two-person requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(decided_by=models.F("requested_by")),
+                name="dual_control_two_people",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "subject", "role"],
+                condition=models.Q(status="pending"),
+                name="dual_control_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="totp_reset", role="")
+                | (models.Q(kind="role_grant") & ~models.Q(role="")),
+                name="dual_control_role_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.subject_id}:{self.role}"

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from layak.accounts.models import Agency, User
+from layak.accounts.models import (
+    Agency,
+    DualControlKind,
+    DualControlRequest,
+    DualControlStatus,
+    User,
+)
 from layak.accounts.roles import Role
 from layak.core.permissions import always as _always
 from layak.core.permissions import get_object_for, has_role, is_superuser, within_scope
@@ -110,3 +117,108 @@ def assignable_agencies(user: Any) -> QuerySet[Agency]:
     if not can_manage_agencies(user):
         return Agency.objects.none()
     return agencies_visible_to(user).filter(is_active=True)
+
+
+# -- two-person changes (issue #11, finding 5) ----------------------------------------------
+#
+# Granting a role that reads case files is asked for by an administrator and approved by a
+# second person: the case intake agency's case manager (``LAYAK_CASE_INTAKE_AGENCY``) of the
+# same kab/kota, or another administrator. A lost authenticator is reset by a case manager of
+# the intake agency and an administrator together. Nobody decides their own request, nor one
+# about themselves.
+
+
+def _city_id(user: Any) -> int | None:
+    agency = getattr(user, "agency", None)
+    return agency.region_id if agency is not None else None
+
+
+def is_intake_case_manager(user: Any) -> bool:
+    """A case manager of the agency that takes in the city's cases."""
+    agency = getattr(user, "agency", None)
+    return bool(
+        _is_active_user(user)
+        and has_role(Role.CASE_MANAGER)(user)
+        and agency is not None
+        and agency.code == str(getattr(settings, "LAYAK_CASE_INTAKE_AGENCY", "uptd-ppa"))
+    )
+
+
+def _same_city(user: Any, person: User) -> bool:
+    if user.is_superuser:
+        return True
+    city = _city_id(user)
+    return city is not None and person.agency is not None and person.agency.region_id == city
+
+
+def can_decide_dual_control(user: Any) -> bool:
+    """Who may see the two-person requests page at all."""
+    return bool(is_admin(user)) or is_intake_case_manager(user)
+
+
+def dual_control_requests_visible_to(user: Any) -> QuerySet[DualControlRequest]:
+    """Requests about people of the person's own kab/kota, for administrators and the intake
+    case managers; one's own requests for everyone."""
+    base = DualControlRequest.objects.select_related(
+        "subject", "subject__agency", "requested_by", "decided_by"
+    )
+    if not _is_active_user(user):
+        return base.none()
+    mine = Q(requested_by=user)
+    if user.is_superuser:
+        return base.all()
+    if can_decide_dual_control(user) and _city_id(user) is not None:
+        return base.filter(mine | Q(subject__agency__region_id=_city_id(user)))
+    return base.filter(mine)
+
+
+def _may_decide(user: Any, request: DualControlRequest) -> bool:
+    if request.status != DualControlStatus.PENDING:
+        return False
+    if user.pk in (request.requested_by_id, request.subject_id):
+        return False
+    if not _same_city(user, request.subject):
+        return False
+    if request.kind == DualControlKind.ROLE_GRANT:
+        return bool(is_admin(user)) or is_intake_case_manager(user)
+    # A reset of a lost authenticator: an administrator and an intake case manager.
+    asker = request.requested_by
+    return (bool(is_admin(asker)) and is_intake_case_manager(user)) or (
+        is_intake_case_manager(asker) and bool(is_admin(user))
+    )
+
+
+def get_dual_control_request_for(user: Any, pk: Any, *, action: str) -> DualControlRequest:
+    return get_object_for(
+        user,
+        pk,
+        action=action,
+        visible=dual_control_requests_visible_to,
+        checks={"view": _always, "decide": _may_decide},
+    )
+
+
+def may_decide_dual_control(user: Any, request: DualControlRequest) -> bool:
+    """For templates: whether ``user`` may approve or reject ``request``."""
+    return _may_decide(user, request)
+
+
+def people_for_authenticator_reset(user: Any) -> QuerySet[User]:
+    """Whose lost authenticator ``user`` may ask to reset: administrators the people they
+    manage, intake case managers the people of their kab/kota; never themselves."""
+    if is_admin(user):
+        return people_visible_to(user).exclude(pk=user.pk)
+    city = _city_id(user)
+    if is_intake_case_manager(user) and city is not None:
+        return (
+            User.objects.filter(is_superuser=False, agency__region_id=city)
+            .exclude(pk=user.pk)
+            .select_related("agency")
+        )
+    return User.objects.none()
+
+
+def get_person_for_authenticator_reset(user: Any, pk: Any) -> User:
+    return get_object_for(
+        user, pk, action="reset", visible=people_for_authenticator_reset, checks={"reset": _always}
+    )

@@ -35,6 +35,6 @@ def person_is_locked(person: User) -> bool:
     """Whether repeated failed log-ins currently lock this person out."""
     attempts = AccessAttempt.objects.filter(
         username__in=person_login_names(person),
-        failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        failures_since_start__gte=settings.LAYAK_LOGIN_FAILURE_LIMIT,
     )
     return bool(attempts.exists())

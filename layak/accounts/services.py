@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from layak.accounts import dual_control
 from layak.accounts.models import Agency, AgencyKind, RoleAssignment, User
 from layak.accounts.permissions import (
     assignable_agencies,
@@ -176,16 +178,52 @@ def _check_username_free(person: User) -> None:
         raise ValidationError({"username": _("Another person already uses this user name.")})
 
 
-def _set_roles(person: User, roles: list[str]) -> bool:
+def _set_roles(person: User, roles: list[str], *, actor: Any) -> bool:
+    """Take roles away at once; give new ones at once, except those that read case files,
+    which are asked for and wait for a second person (``dual_control``, issue #11)."""
     current = set(person.role_assignments.values_list("role", flat=True))
     if current == set(roles):
         return False
+    added = set(roles) - current
+    guarded = dual_control.roles_needing_approval(added)
     person.role_assignments.exclude(role__in=roles).delete()
     RoleAssignment.objects.bulk_create(
-        [RoleAssignment(user=person, role=r) for r in roles if r not in current]
+        [RoleAssignment(user=person, role=r) for r in sorted(added - guarded)]
     )
+    for role in sorted(guarded):
+        dual_control.role_grant_request(actor=actor, person=person, role=role)
     person.__dict__.pop("_layak_roles", None)
     return True
+
+
+def _record_address(person: User) -> None:
+    """Make the address the administrator entered the person's only allauth address.
+
+    Every allauth address is also a log-in name and a place password-reset links may go, so
+    an address the administrator replaced must stop being either (issue #11). It stays
+    unverified until the person completes a link sent to it (``person_address_confirm``).
+    """
+    EmailAddress.objects.filter(user=person).exclude(email=person.email).delete()
+    if person.email:
+        EmailAddress.objects.update_or_create(
+            user=person, email=person.email, defaults={"primary": True}
+        )
+
+
+@transaction.atomic
+def person_address_confirm(*, person: User) -> None:
+    """The person completed an invitation or password-reset link: they control the address.
+
+    Links are only ever sent to ``User.email`` (``AccountAdapter.send_password_reset_mail``),
+    so that address becomes verified and primary (issue #11, finding 1). The audit entry of
+    the same link ("password reset by e-mail link", ``layak.core.signals``) records it.
+    """
+    if not person.email:
+        return
+    EmailAddress.objects.filter(user=person).exclude(email=person.email).update(primary=False)
+    EmailAddress.objects.update_or_create(
+        user=person, email=person.email, defaults={"primary": True, "verified": True}
+    )
 
 
 def _invitation_url(person: User) -> str:
@@ -239,7 +277,8 @@ def person_create(
         scope_region = agency.region
     person = User(
         username=username,
-        email=email,
+        # allauth looks addresses up in lower case; a capital would hide the person from it.
+        email=email.lower(),
         full_name=full_name,
         agency=agency,
         scope_region=scope_region,
@@ -252,7 +291,8 @@ def person_create(
     if User.objects.filter(email__iexact=email).exclude(email="").exists():
         raise ValidationError({"email": _("Another person already uses this e-mail address.")})
     person.save()
-    _set_roles(person, role_list)
+    _record_address(person)
+    _set_roles(person, role_list, actor=actor)
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
@@ -291,6 +331,8 @@ def person_update(
             )
     if "agency" in values:
         _check_person_placement(actor, values["agency"])
+    if values.get("email"):
+        values["email"] = values["email"].lower()
     if person.pk == actor.pk and values.get("is_active") is False:
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
     changed = _apply(person, PERSON_FIELDS, values)
@@ -306,7 +348,9 @@ def person_update(
         ):
             raise ValidationError({"email": _("Another person already uses this e-mail address.")})
         person.save()
-    if roles is not None and _set_roles(person, list(roles)):
+        if "email" in changed:
+            _record_address(person)
+    if roles is not None and _set_roles(person, list(roles), actor=actor):
         changed.append("roles")
     if changed:
         audit_record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from allauth.account.views import PasswordResetFromKeyView
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,17 +16,24 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from layak.accounts import services
+from layak.accounts import dual_control, services
 from layak.accounts.filters import AgencyFilter, PersonFilter
 from layak.accounts.forms import AgencyForm, PersonForm
+from layak.accounts.lockout import login_delay_unlock
 from layak.accounts.permissions import (
+    can_decide_dual_control,
     can_list_people,
     can_manage_agencies,
     can_manage_people,
     can_view_agencies,
+    dual_control_requests_visible_to,
     get_agency_for,
+    get_dual_control_request_for,
     get_person_for,
+    get_person_for_authenticator_reset,
+    may_decide_dual_control,
 )
+from layak.accounts.policy_forms import TotpUnlockForm
 from layak.accounts.roles import Role
 from layak.accounts.selectors import agency_list as select_agencies
 from layak.accounts.selectors import person_is_locked, person_roles
@@ -195,5 +203,82 @@ def email_managed_by_administrator(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:profile")
 
 
+class PasswordFromLinkView(PasswordResetFromKeyView):  # type: ignore[misc]  # untyped base
+    """allauth's page behind an invitation or password-reset link (``/accounts/password/
+    reset/key/…``), which also records that the person controls the address the link was sent
+    to, so two-factor set-up is never refused for an unverified address (issue #11)."""
+
+    def form_valid(self, form: BaseForm) -> HttpResponse:
+        response: HttpResponse = super().form_valid(form)
+        services.person_address_confirm(person=self.reset_user)
+        return response
+
+
+password_from_link = PasswordFromLinkView.as_view()
+
+
 def _status(form: BaseForm) -> int:
     return 400 if form.is_bound and form.errors else 200
+
+
+def login_unlock(request: HttpRequest) -> HttpResponse:
+    """Lift one's own log-in delay with a TOTP code (issue #11); open to anyone, limited."""
+    form = TotpUnlockForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if login_delay_unlock(login=form.cleaned_data["login"], code=form.cleaned_data["code"]):
+            messages.success(request, _("The wait is lifted. Log in with your password."))
+            return redirect("account_login")
+        form.add_error("code", _("This code does not unlock the account. Check it and try again."))
+    return render(request, "accounts/login_unlock.html", {"form": form}, status=_status(form))
+
+
+# -- two-person changes (issue #11, finding 5) ----------------------------------------------
+
+
+@login_required
+@menu("approvals")
+def dual_control_list(request: HttpRequest) -> HttpResponse:
+    """Requests waiting for a second person (and decided ones) of the person's city."""
+    require(can_decide_dual_control(request.user))
+    page = paginate(request, dual_control_requests_visible_to(request.user))
+    rows = [(item, may_decide_dual_control(request.user, item)) for item in page]
+    return render(request, "accounts/dual_control_list.html", {"page": page, "rows": rows})
+
+
+def _decide_dual_control(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+    item = get_dual_control_request_for(request.user, pk, action="decide")
+    if approve:
+        dual_control.dual_control_approve(actor=request.user, request=item)
+        messages.success(request, _("Approved."))
+    else:
+        dual_control.dual_control_reject(actor=request.user, request=item)
+        messages.success(request, _("Rejected."))
+    return redirect("accounts:dual_control_list")
+
+
+@login_required
+@require_POST
+def dual_control_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_dual_control(request, pk, approve=True)
+
+
+@login_required
+@require_POST
+def dual_control_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_dual_control(request, pk, approve=False)
+
+
+@login_required
+@require_POST
+def authenticator_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for the reset of a person's lost authenticator; a second person approves."""
+    person = get_person_for_authenticator_reset(request.user, pk)
+    try:
+        dual_control.authenticator_reset_request(actor=request.user, person=person)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request, _("The reset is asked for. A second person must approve it before it applies.")
+        )
+    return redirect("accounts:dual_control_list")

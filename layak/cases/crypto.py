@@ -1,52 +1,31 @@
-"""Encryption helpers for case data beyond single fields (issue #4).
+"""Case-specific helpers on top of :mod:`layak.core.crypto` (issues #4 and #11).
 
-* Files (documents, photos) are stored encrypted with the same keys as the encrypted fields
-  (``LAYAK_ENCRYPTION_KEYS``; the first key encrypts, every key decrypts, so rotation works the
-  same way).
-* Blind indexes: a keyed hash (HMAC-SHA-256) of a normalised value lets the duplicate check find
-  "the same NIK" or "the same date of birth" without storing or comparing the plain value. The
-  key is ``LAYAK_INDEX_KEY`` or, when unset, the *last* encryption key, which stays in the list
-  while newer keys are put in front of it.
+* Files (documents, photos) are stored encrypted with the field-encryption keys
+  (``LAYAK_ENCRYPTION_KEYS``): :func:`encrypt_bytes` and :func:`decrypt_bytes` are core's.
+* Blind indexes: a keyed hash of a normalised NIK or date of birth lets the duplicate check
+  find "the same child" without storing or comparing the plain value; the mechanism and its
+  key (``LAYAK_INDEX_KEY``) are core's, the normalisation is here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 import unicodedata
 from datetime import date
-from functools import cache
+from typing import Any
 
-from cryptography.fernet import Fernet, MultiFernet
-from django.conf import settings
-from encrypted_fields.fields import EncryptedTextField
+from layak.core.crypto import BlindIndex, blind_index, decrypt_bytes, encrypt_bytes
 
-
-@cache
-def _cipher() -> Fernet | MultiFernet:
-    cipher: Fernet | MultiFernet = EncryptedTextField().f
-    return cipher
-
-
-def encrypt_bytes(content: bytes) -> bytes:
-    return _cipher().encrypt(content)
-
-
-def decrypt_bytes(token: bytes) -> bytes:
-    return _cipher().decrypt(token)
-
-
-def _index_key() -> bytes:
-    key = str(getattr(settings, "LAYAK_INDEX_KEY", "") or settings.SALT_KEY[-1])
-    return hashlib.sha256(f"layak-index:{key}".encode()).digest()
-
-
-def blind_index(kind: str, value: str) -> str:
-    """The keyed hash of ``value`` (already normalised); empty for an empty value."""
-    if not value:
-        return ""
-    return hmac.new(_index_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+__all__ = [
+    "birth_index",
+    "victim_blind_index",
+    "blind_index",
+    "decrypt_bytes",
+    "encrypt_bytes",
+    "mask_name",
+    "nik_index",
+    "normalise_name",
+]
 
 
 def nik_index(nik: str) -> str:
@@ -71,3 +50,13 @@ def mask_name(name: str) -> str:
     if not parts:
         return "—"
     return " ".join(f"{p[0].upper()}***" for p in parts[:3])
+
+
+def victim_blind_index() -> BlindIndex:
+    """How ``layak reencrypt --reindex`` recomputes a victim's NIK and birth-date indexes."""
+    from layak.cases.models import Victim
+
+    def compute(victim: Any) -> dict[str, str]:
+        return {"nik_index": nik_index(victim.nik), "birth_index": birth_index(victim.birth_date)}
+
+    return BlindIndex(model=Victim, fields=("nik_index", "birth_index"), compute=compute)

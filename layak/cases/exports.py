@@ -5,20 +5,17 @@ The rows come from :func:`layak.cases.selectors.simfoni_rows` and hold no name, 
 phone number or narrative. The layout (columns, their meaning, category codes and how they map to
 SIMFONI-PPA fields) is documented in ``docs/simfoni-export.md``; keep the two in step.
 
-Every text cell that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return) is prefixed with an apostrophe, in both formats, so that a
-value typed into a case can never run as a formula on the receiving computer.
+Cells are written by the one writer of :mod:`layak.core.exports` (quoting and the formula
+guard), so a value typed into a case can never run as a formula on the receiving computer.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import xlsxwriter
+from layak.core.exports import csv_bytes, neutralise, new_workbook, write_row
 
 #: The columns in order: (machine key, header in Indonesian). The key is what
 #: ``simfoni_rows`` yields and what the second sheet of the workbook lists; it never changes
@@ -48,24 +45,6 @@ HEADERS: tuple[str, ...] = tuple(header for _key, header in COLUMNS)
 
 DATA_SHEET = "simfoni"
 COLUMNS_SHEET = "kolom"
-#: What a spreadsheet may take for the start of a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-UTF8_BOM = "\ufeff"
-
-
-def neutralise(value: Any) -> Any:
-    """``value`` made safe for a spreadsheet cell: numbers stay numbers; text that could start
-    a formula gets a leading apostrophe; ``None`` becomes an empty cell."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, int | float | Decimal):
-        return value
-    text = str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def _cells(rows: Iterable[Mapping[str, Any]]) -> Iterable[list[Any]]:
@@ -77,41 +56,24 @@ def simfoni_xlsx(rows: Iterable[Mapping[str, Any]]) -> bytes:
     """A workbook: sheet ``simfoni`` with the Indonesian headers and one row per victim, and
     sheet ``kolom`` listing each column's machine key and header."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = new_workbook(buffer)
     bold = workbook.add_format({"bold": True})
     sheet = workbook.add_worksheet(DATA_SHEET)
-    _write_row(sheet, 0, HEADERS, bold)
+    write_row(sheet, 0, HEADERS, bold)
     sheet.freeze_panes(1, 0)
     for index, cells in enumerate(_cells(rows), start=1):
-        _write_row(sheet, index, cells)
+        write_row(sheet, index, cells)
     sheet.set_column(0, len(COLUMNS) - 1, 18)
     legend = workbook.add_worksheet(COLUMNS_SHEET)
-    _write_row(legend, 0, ("kolom", "kunci"), bold)
+    write_row(legend, 0, ("kolom", "kunci"), bold)
     for index, (key, header) in enumerate(COLUMNS, start=1):
-        _write_row(legend, index, (header, key))
+        write_row(legend, index, (header, key))
     legend.set_column(0, 1, 32)
     workbook.close()
     return buffer.getvalue()
 
 
-def _write_row(sheet: Any, row: int, cells: Sequence[Any], cell_format: Any = None) -> None:
-    # Text goes through write_string: xlsxwriter's write() would turn "=..." into a formula.
-    for column, value in enumerate(cells):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            sheet.write_number(row, column, value, cell_format)
-        else:
-            sheet.write_string(row, column, str(value), cell_format)
-
-
 def simfoni_csv(rows: Iterable[Mapping[str, Any]]) -> bytes:
     """The same rows as CSV: UTF-8 with a byte-order mark (so Excel reads the accents),
     comma-separated, Indonesian headers on the first line."""
-    buffer = io.StringIO(newline="")
-    buffer.write(UTF8_BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for cells in _cells(rows):
-        writer.writerow(cells)
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(HEADERS, _cells(rows), bom=True)

@@ -14,9 +14,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedDateField, EncryptedTextField
 
 from layak.accounts.models import Agency
+from layak.core.crypto import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedFileField,
+    EncryptedTextField,
+)
 from layak.regions.models import Region
 
 
@@ -451,7 +456,7 @@ class Attachment(models.Model):
     """A document or photo; the stored bytes are encrypted with the field keys."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    file = EncryptedFileField(upload_to=_attachment_path, max_length=200)
     original_name = EncryptedCharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()

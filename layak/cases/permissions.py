@@ -37,6 +37,7 @@ from layak.cases.models import (
     Report,
     ReportStatus,
 )
+from layak.core.identity import IdentityAccess
 from layak.core.permissions import (
     always,
     get_object_for,
@@ -342,3 +343,20 @@ def get_report_for(user: Any, pk: Any, *, action: str) -> Report:
 
 def expires_after_break_glass() -> timedelta:
     return timedelta(hours=break_glass_hours())
+
+
+def _others_reports(user: Any) -> QuerySet[Report]:
+    """Reports someone else sent: a PATBM activist sees the status of their own only."""
+    return reports_visible_to(user).exclude(reporter_user=user)
+
+
+# Who can see a child's identity through the rules above (issue #11): case staff and the
+# receivers of a referral (Puspaga counsellors). They must log in with TOTP.
+IDENTITY_ACCESS = IdentityAccess(
+    app="cases",
+    roles=frozenset(RECEIVING_ROLES) | frozenset(break_glass_roles()),
+    querysets=(cases_visible_to, referrals_visible_to, attachments_visible_to, _others_reports),
+    what="case files, referrals, attachments and reports",
+    # Whoever gets one of these roles reads case files: the grant takes a second person.
+    dual_control=True,
+)

@@ -16,13 +16,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from encrypted_fields.fields import EncryptedTextField
 
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
@@ -56,8 +54,10 @@ from layak.cases.models import (
     Victim,
 )
 from layak.core.audit import audit_record
+from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.errors import ConflictError
 from layak.core.models import AuditAction
+from layak.core.throttles import throttle_hit
 from layak.core.uploads import check_upload
 from layak.regions.models import Region
 
@@ -263,15 +263,9 @@ def public_throttle_key(ip: str | None, purpose: str) -> str:
 
 
 def public_throttled(ip: str | None, purpose: str, limit: int) -> bool:
-    """Record one attempt from ``ip`` and say whether the hourly ``limit`` is exceeded."""
-    key = public_throttle_key(ip, purpose)
-    since = timezone.now() - datetime.timedelta(hours=1)
-    PublicAttempt.objects.filter(at__lt=timezone.now() - datetime.timedelta(days=1)).delete()
-    recent = PublicAttempt.objects.filter(key=key, at__gte=since).count()
-    if recent >= limit:
-        return True
-    PublicAttempt.objects.create(key=key)
-    return False
+    """Record one attempt from ``ip`` and say whether the hourly ``limit`` is exceeded; atomic,
+    so parallel requests cannot pass the limit together (``layak.core.throttles``)."""
+    return throttle_hit(PublicAttempt, public_throttle_key(ip, purpose), limit=limit)
 
 
 @transaction.atomic
@@ -416,7 +410,7 @@ def case_update(*, actor: Any, case: Case, version: int, data: CaseData) -> Case
         risk=data.risk,
         child_marriage=data.child_marriage,
         online_harm=data.online_harm,
-        summary=_SUMMARY.get_prep_value(data.summary),
+        summary=data.summary,
         version=F("version") + 1,
         updated_at=timezone.now(),
     )
@@ -425,9 +419,6 @@ def case_update(*, actor: Any, case: Case, version: int, data: CaseData) -> Case
     case.refresh_from_db()
     _audit(actor, AuditAction.UPDATE, case, CASE_FIELDS, case)
     return case
-
-
-_SUMMARY = EncryptedTextField()
 
 
 def _bump(case: Case) -> None:
@@ -710,7 +701,7 @@ def attachment_add(*, actor: Any, case: Case, upload: Any, name: str) -> Attachm
         is_photo=checked.kind in {"jpeg", "png", "webp"},
         uploaded_by=actor,
     )
-    attachment.file.save("upload.bin", ContentFile(crypto.encrypt_bytes(content)), save=False)
+    save_encrypted_file(attachment.file, "upload.bin", content)
     attachment.save()
     _event(case, actor, EventKind.ATTACHMENT)
     _audit(actor, AuditAction.CREATE, attachment, ["file", "original_name"], case)
@@ -719,8 +710,7 @@ def attachment_add(*, actor: Any, case: Case, upload: Any, name: str) -> Attachm
 
 def attachment_read(*, actor: Any, attachment: Attachment) -> bytes:
     """The decrypted content; the download is audited."""
-    with attachment.file.open("rb") as handle:
-        content = crypto.decrypt_bytes(handle.read())
+    content = read_encrypted_file(attachment.file)
     with transaction.atomic():
         _audit(actor, AuditAction.DOWNLOAD, attachment.case, ["attachments"], attachment.case)
     return content

@@ -87,13 +87,12 @@ from layak.cases.selectors import (
 )
 from layak.core.audit import audit_record
 from layak.core.errors import ConflictError
+from layak.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_response, download
 from layak.core.models import AuditAction
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
 from layak.regions.selectors import home_region
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _city(user: Any) -> Any:
@@ -1010,16 +1009,14 @@ def statistics(request: HttpRequest) -> HttpResponse:
         return render(request, "cases/statistics.html", {"form": form, "table": None}, status=400)
     table = case_statistics(region_filter=region_filter, year=year, unit=unit, dimension=dimension)
     if request.GET.get("format") == "csv":
-        lines = (
-            ["key,label,value"]
-            + [f'{c.key},"{c.label}",{c.display}' for c in table.cells]
-            + [f'total,"{_("Total")}",{table.total_display}']
+        return csv_response(
+            f"cases-{year}-{unit}-{dimension}.csv",
+            ("key", "label", "value"),
+            [
+                *[(c.key, c.label, c.display) for c in table.cells],
+                ("total", _("Total"), table.total_display),
+            ],
         )
-        response = HttpResponse("\n".join(lines) + "\n", content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="cases-{year}-{unit}-{dimension}.csv"'
-        )
-        return response
     return render(
         request,
         "cases/statistics.html",
@@ -1028,7 +1025,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def simfoni_export(request: HttpRequest, fmt: str) -> FileResponse:
+def simfoni_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """SIMFONI-PPA categories of the manager's cases (no names); audited."""
     from layak.cases.selectors import simfoni_rows
 
@@ -1047,17 +1044,11 @@ def simfoni_export(request: HttpRequest, fmt: str) -> FileResponse:
             region_code=user.agency.region.code if user.agency and user.agency.region else "",  # type: ignore[union-attr]
         )
     if fmt == "xlsx":
-        return FileResponse(
-            io.BytesIO(simfoni_xlsx(rows)),
-            as_attachment=True,
-            filename=f"simfoni-{year}.xlsx",
-            content_type=XLSX,
+        return download(
+            simfoni_xlsx(rows), filename=f"simfoni-{year}.xlsx", content_type=XLSX_CONTENT_TYPE
         )
-    return FileResponse(
-        io.BytesIO(simfoni_csv(rows)),
-        as_attachment=True,
-        filename=f"simfoni-{year}.csv",
-        content_type="text/csv; charset=utf-8",
+    return download(
+        simfoni_csv(rows), filename=f"simfoni-{year}.csv", content_type=CSV_CONTENT_TYPE
     )
 
 

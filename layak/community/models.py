@@ -19,9 +19,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
-from encrypted_fields.fields import EncryptedCharField
 
 from layak.accounts.models import Agency
+from layak.core.crypto import EncryptedCharField, EncryptedFileField
 
 
 class GroupStatus(models.TextChoices):
@@ -222,17 +222,20 @@ class Activity(models.Model):
 
 
 def _photo_path(instance: ActivityPhoto, filename: str) -> str:
-    # The stored name reveals nothing: the activity's key and a random token.
-    return f"community/{instance.activity_id}/{secrets.token_hex(16)}{instance.extension}"
+    # The stored name reveals nothing: the activity's key and a random token (no extension:
+    # the content is encrypted, issue #11).
+    return f"community/{instance.activity_id}/{secrets.token_hex(16)}.bin"
 
 
 class ActivityPhoto(models.Model):
-    """A photo of an activity, checked by content; the uploaded file name is not kept."""
+    """A photo of an activity, checked by content; the uploaded file name is not kept. Stored
+    without its EXIF/location and encrypted: photos can show children (issue #11). Photos
+    stored in clear before that are served as they are until ``layak reencrypt`` encrypts them."""
 
     activity = models.ForeignKey(
         Activity, on_delete=models.CASCADE, related_name="photos", verbose_name=_("activity")
     )
-    file = models.FileField(upload_to=_photo_path, max_length=200)
+    file = EncryptedFileField(upload_to=_photo_path, max_length=200, clear_legacy=True)
     content_type = models.CharField(max_length=100)
     extension = models.CharField(max_length=8)
     size = models.PositiveBigIntegerField()

@@ -12,7 +12,6 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -36,6 +35,7 @@ from layak.community.permissions import (
     own_groups,
 )
 from layak.core.audit import audit_record
+from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.models import AuditAction
 from layak.core.uploads import CheckedUpload, check_upload
 from layak.regions.models import Region
@@ -253,7 +253,8 @@ def _store_photo(
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=actor,
     )
-    photo.file.save("photo", ContentFile(content), save=False)
+    # Stripped above, encrypted in memory here: only ciphertext reaches the disk (issue #11).
+    save_encrypted_file(photo.file, "photo", content)
     photo.save()
     return photo
 
@@ -299,9 +300,8 @@ def photo_add(*, actor: Any, activity: Activity, upload: Any) -> ActivityPhoto:
 
 
 def photo_read(*, photo: ActivityPhoto) -> bytes:
-    with photo.file.open("rb") as handle:
-        content: bytes = handle.read()
-    return content
+    """The decrypted photo (a photo stored in clear before issue #11 as it is)."""
+    return read_encrypted_file(photo.file)
 
 
 # -- early-detection reports -----------------------------------------------------------------

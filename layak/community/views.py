@@ -7,6 +7,7 @@ cheap phone: one column, no scripts of their own, well under 200 KB transferred.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -380,7 +381,7 @@ def photo(request: HttpRequest, pk: int) -> FileResponse:
     """A photo of an activity, to who sees the group; served under a neutral name."""
     item = get_photo_for(request.user, pk)
     response = FileResponse(
-        item.file.open("rb"),
+        io.BytesIO(services.photo_read(photo=item)),
         content_type=item.content_type,
         filename=f"patbm-{item.activity_id}-{item.pk}{item.extension}",
     )

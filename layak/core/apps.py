@@ -8,4 +8,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from layak.core import signals  # noqa: F401  (connects auditing of log-in and own changes)
+        # Registers the audit deployment checks; connects auditing of log-in and own changes.
+        from layak.core import checks, signals  # noqa: F401

@@ -1,7 +1,12 @@
-"""Writing and verifying the audit trail (issue #2).
+"""Writing, verifying and anchoring the audit trail (issues #2 and #11).
 
 ``audit_record`` is called by services inside their transaction, so an entry exists exactly when
 the change it records was committed. Reads of sensitive records call it with ``AuditAction.VIEW``.
+
+``audit_verify_chain`` reads the head and every entry in one snapshot, so a live system with
+writers verifies clean. ``audit_anchor_take`` records the newest (seq, hash) for keeping outside
+the database; verifying against those anchors reveals a chain cut at its end even when the head
+row was moved back with it (issue #11).
 """
 
 from __future__ import annotations
@@ -9,14 +14,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from layak.core.models import GENESIS_HASH, AuditAction, AuditChainHead, AuditEntry
@@ -207,10 +214,94 @@ class ChainProblem:
     """The first place where the stored chain differs from what was written."""
 
     seq: int
-    # "altered", "removed", "inserted", "head missing", or "unverifiable" (signed with a key
-    # that is not configured).
+    # "altered", "removed", "inserted", "head missing", "truncated" (the chain ends before an
+    # entry that existed: anchored, or the trail was emptied), or "unverifiable" (signed with a
+    # key that is not configured).
     kind: str
     detail: str
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    """The newest entry of the chain at one moment, kept outside the database (issue #11).
+
+    One JSON line per anchor: ``{"time", "seq", "hash", "key_id"}``. ``seq`` 0 with the genesis
+    hash anchors an empty trail.
+    """
+
+    time: str
+    seq: int
+    hash: str
+    key_id: str
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"time": self.time, "seq": self.seq, "hash": self.hash, "key_id": self.key_id},
+            sort_keys=True,
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> AuditAnchor:
+        """Parse one line; ``ValueError`` naming what is wrong with it."""
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"not JSON ({error.msg})") from None
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        seq, digest = data.get("seq"), data.get("hash")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise ValueError("seq must be a non-negative integer")
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise ValueError("hash must be 64 hexadecimal characters")
+        return cls(
+            time=str(data.get("time", "")),
+            seq=seq,
+            hash=digest,
+            key_id=str(data.get("key_id", "")),
+        )
+
+
+class AnchorFileError(ValueError):
+    """An anchor file that cannot be read or parsed; verification cannot rely on it."""
+
+
+def read_anchors(path: Path) -> list[AuditAnchor]:
+    """Every anchor in ``path`` (blank lines skipped); ``AnchorFileError`` if unusable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AnchorFileError(f"Cannot read {path}: {error}") from None
+    anchors: list[AuditAnchor] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            anchors.append(AuditAnchor.from_json(line))
+        except ValueError as error:
+            raise AnchorFileError(f"{path}, line {number}: {error}") from None
+    if not anchors:
+        raise AnchorFileError(f"{path} holds no anchor")
+    return anchors
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """One consistent, read-only view of the trail for everything read inside.
+
+    Reading the entries and the head at different moments made a live system look cut (an entry
+    committed in between); PostgreSQL's ``REPEATABLE READ`` and SQLite's single transaction see
+    the head and the entries as of one moment. Inside a caller's transaction its own view is
+    used (its isolation level cannot change any more).
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 def _entries_in_order(batch_size: int = 2000) -> Iterator[AuditEntry]:
@@ -257,12 +348,34 @@ def _link_problem(entry: AuditEntry, expected_seq: int, expected_prev: str) -> C
     )
 
 
-def _head_problem(checked: int, last_seq: int, last_hash: str) -> ChainProblem | None:
+def _anchor_problem(
+    seq: int, entry_hash: str, anchored: dict[int, list[AuditAnchor]]
+) -> ChainProblem | None:
+    """Whether the entry ``seq`` is the one anchored with that number, if any was."""
+    for anchor in anchored.get(seq, []):
+        if anchor.hash != entry_hash:
+            return ChainProblem(
+                seq,
+                "altered",
+                f"it differs from the entry anchored at {anchor.time or 'an unknown time'}",
+            )
+    return None
+
+
+def _head_problem(
+    head: AuditChainHead | None, checked: int, last_seq: int, last_hash: str
+) -> ChainProblem | None:
     """Whether the chain ends where the head row says the newest entry was written."""
-    head = AuditChainHead.objects.filter(pk=1).first()
     if head is None:
         if not checked:
-            return None  # nothing was ever audited
+            # The head row is created when the database is set up (migration 0005), so an
+            # empty trail without it was emptied, e.g. by TRUNCATE with the triggers disabled.
+            return ChainProblem(
+                1,
+                "truncated",
+                "the audit trail is empty and its head row, created with the database, is gone"
+                " (the audit tables were emptied)",
+            )
         return ChainProblem(
             last_seq,
             "head missing",
@@ -290,20 +403,77 @@ def _head_problem(checked: int, last_seq: int, last_hash: str) -> ChainProblem |
     return None
 
 
-def audit_verify_chain() -> tuple[int, ChainProblem | None]:
-    """Walk the whole chain; return how many entries were checked and the first problem."""
-    expected_prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    keyed_before = False
-    for entry in _entries_in_order():
-        checked += 1
-        problem = _entry_problem(entry, keyed_before) or _link_problem(
-            entry, expected_seq, expected_prev
-        )
+def _truncation_problem(last_seq: int, anchors: Sequence[AuditAnchor]) -> ChainProblem | None:
+    """Whether an anchor names an entry after the end of the chain (the tail was cut, and the
+    head moved back with it)."""
+    beyond = [anchor for anchor in anchors if anchor.seq > last_seq]
+    if not beyond:
+        return None
+    newest = max(beyond, key=lambda anchor: anchor.seq)
+    lost = (
+        f"entry {newest.seq} was"
+        if newest.seq == last_seq + 1
+        else f"entries {last_seq + 1}..{newest.seq} were"
+    )
+    return ChainProblem(
+        last_seq + 1,
+        "truncated",
+        f"the chain ends at entry {last_seq}, but entry {newest.seq} was anchored at"
+        f" {newest.time or 'an unknown time'}: {lost} removed",
+    )
+
+
+def audit_verify_chain(
+    anchors: Sequence[AuditAnchor] = (),
+) -> tuple[int, ChainProblem | None]:
+    """Walk the whole chain in one snapshot; return how many entries were checked and the
+    first problem. Each anchor's (seq, hash) must be in the chain."""
+    anchored: dict[int, list[AuditAnchor]] = {}
+    for anchor in anchors:
+        anchored.setdefault(anchor.seq, []).append(anchor)
+    with _snapshot():
+        head = AuditChainHead.objects.filter(pk=1).first()
+        expected_prev = GENESIS_HASH
+        expected_seq = 1
+        checked = 0
+        keyed_before = False
+        problem = _anchor_problem(0, GENESIS_HASH, anchored)
         if problem is not None:
             return checked, problem
-        keyed_before = keyed_before or bool(entry.key_id)
-        expected_prev = entry.entry_hash
-        expected_seq = entry.seq + 1
-    return checked, _head_problem(checked, expected_seq - 1, expected_prev)
+        for entry in _entries_in_order():
+            checked += 1
+            problem = (
+                _entry_problem(entry, keyed_before)
+                or _link_problem(entry, expected_seq, expected_prev)
+                or _anchor_problem(entry.seq, entry.entry_hash, anchored)
+            )
+            if problem is not None:
+                return checked, problem
+            keyed_before = keyed_before or bool(entry.key_id)
+            expected_prev = entry.entry_hash
+            expected_seq = entry.seq + 1
+        last_seq = expected_seq - 1
+        return checked, (
+            _head_problem(head, checked, last_seq, expected_prev)
+            or _truncation_problem(last_seq, anchors)
+        )
+
+
+def audit_anchor_take() -> AuditAnchor:
+    """The newest entry as the head row names it now, to keep outside the database.
+
+    ``LookupError`` when the head row is missing (``audit_verify`` names the problem).
+    """
+    with _snapshot():
+        head = AuditChainHead.objects.filter(pk=1).first()
+        if head is None:
+            raise LookupError("the audit chain head is missing; run `layak audit_verify`")
+        key_id = (
+            AuditEntry.objects.filter(seq=head.last_seq).values_list("key_id", flat=True).first()
+        )
+    return AuditAnchor(
+        time=timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        seq=head.last_seq,
+        hash=head.last_hash,
+        key_id=key_id or "",
+    )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from layak.core.crypto import EncryptedFileField
 
 GENESIS_HASH = "0" * 64
 
@@ -83,7 +87,8 @@ class AuditChainHead(models.Model):
     """The single row that serialises appends and remembers the newest entry of the chain.
 
     Database triggers let it only advance by one to the entry just appended; PostgreSQL also
-    refuses to delete it. ``layak audit_verify`` reports it missing or disagreeing.
+    refuses to delete or truncate it. The migrations create it, so an empty trail without it was
+    emptied (issue #11). ``layak audit_verify`` reports it missing or disagreeing.
     """
 
     last_seq = models.PositiveBigIntegerField(default=0)
@@ -94,3 +99,44 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.last_seq}"
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending", _("being prepared")
+    DONE = "done", _("ready")
+    FAILED = "failed", _("failed")
+
+
+class Document(models.Model):
+    """A document (a PDF) built by the background worker for the one person who asked for it
+    (issue #11: no PDF is rendered inside a web request). ``kind`` names the builder registered
+    in :mod:`layak.core.documents`, ``params`` what it needs; ``audit`` holds the export's audit
+    details, written when the file is downloaded. The file is stored encrypted (like case files)
+    under a random name in MEDIA, only its requester may download it, and it is deleted after
+    the download or after a day."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=60)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    audit = models.JSONField(_("audit details"), default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    filename = models.CharField(_("file name"), max_length=200)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING
+    )
+    file = EncryptedFileField(_("file"), upload_to="documents/", blank=True, max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(_("downloaded at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("background document")
+        verbose_name_plural = _("background documents")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.pk}"

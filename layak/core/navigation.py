@@ -59,6 +59,12 @@ def _entries() -> list[MenuEntry]:
         MenuEntry("regions", _("Regions"), "regions:list", regions.can_view_regions),
         MenuEntry("agencies", _("Agencies"), "accounts:agency_list", accounts.can_view_agencies),
         MenuEntry("people", _("People"), "accounts:person_list", accounts.can_list_people),
+        MenuEntry(
+            "approvals",
+            _("Approvals"),
+            "accounts:dual_control_list",
+            accounts.can_decide_dual_control,
+        ),
         MenuEntry("audit", _("Audit trail"), "core:audit_list", audit.can_view_audit),
         MenuEntry("case_lookups", _("Case categories"), "cases:lookups", cases.can_manage_lookups),
     ]

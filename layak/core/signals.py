@@ -113,3 +113,13 @@ def _audit_authenticator_reset(
 ) -> None:
     kind = _authenticator_kind(authenticator)
     _audit_own_change(user, kind, f"two-factor {kind} regenerated")
+
+
+@receiver(mfa_signals.authenticator_used, dispatch_uid="layak_audit_recovery_code_used")
+def _audit_recovery_code_used(
+    sender: Any, request: Any, user: Any, authenticator: Any, **kwargs: Any
+) -> None:
+    # A recovery code stands in for a lost authenticator: each use is recorded (issue #11).
+    # Log-ins with the authenticator app are already recorded as log-ins.
+    if _authenticator_kind(authenticator) == "recovery_codes":
+        _audit_own_change(user, "recovery_codes", "two-factor recovery code used")

@@ -19,20 +19,28 @@ maintained pure-Python OLE2 reader behind oletools. Reading the OLE2 directory i
 a Word document from an Excel workbook (so the extension can be checked), and an Office
 file from a Windows installer (MSI), Outlook message or password-protected package that
 share the same signature.
+
+Uploads never reach the disk in clear (issue #11): :class:`MemoryOnlyUploadHandler` is the
+only upload handler (``FILE_UPLOAD_HANDLERS``), so Django never spools a file to a temporary
+file; services encrypt what must be kept before it is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import olefile  # type: ignore[import-untyped]  # olefile ships no type information
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -368,3 +376,60 @@ def _ole_paths(upload: UploadedFile | File[bytes]) -> list[list[str]]:
         return [[str(part) for part in path] for path in listed]
     except Exception as exc:  # any failure to parse an untrusted file means "not accepted"
         raise _refused() from exc
+
+
+# A request may hold several files; together they never take more than this many times the
+# per-file limit in memory.
+REQUEST_FACTOR = 4
+
+
+class MemoryOnlyUploadHandler(FileUploadHandler):
+    """Keep every uploaded file in memory, never in a temporary file (issue #11).
+
+    Django's ``TemporaryFileUploadHandler`` writes large uploads to ``/tmp`` in clear; this is
+    the only handler Layak configures. Bytes past ``LAYAK_UPLOAD_MAX_BYTES`` (per file) or
+    ``REQUEST_FACTOR`` times that (per request) are read from the network but not kept: such a
+    file arrives with its real ``size`` and no content, so :func:`check_upload` refuses it as
+    too large before reading anything.
+    """
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        self.limit = _configured_limit()
+        self.kept_in_request = 0
+        self.buffer = io.BytesIO()
+        self.received = 0
+        self.oversized = False
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.buffer = io.BytesIO()
+        self.received = 0
+        self.oversized = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self.received += len(raw_data)
+        if self.oversized:
+            return
+        if self.received > self.limit or (
+            self.kept_in_request + len(raw_data) > REQUEST_FACTOR * self.limit
+        ):
+            self.oversized = True
+            self.kept_in_request -= self.buffer.tell()
+            self.buffer = io.BytesIO()
+            return
+        self.buffer.write(raw_data)
+        self.kept_in_request += len(raw_data)
+
+    def file_complete(self, file_size: int) -> UploadedFile:
+        self.buffer.seek(0)
+        size = max(file_size, self.limit + 1) if self.oversized else file_size
+        return InMemoryUploadedFile(
+            file=self.buffer,
+            field_name=self.field_name,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )

@@ -6,8 +6,7 @@ browser only (``Cache-Control: private``), never by a shared cache."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 
-from layak.cases.exports import neutralise
+from layak.core.exports import csv_response
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.dashboards import selectors, services
@@ -44,19 +43,6 @@ def private_page(view: View) -> View:
 
 def _wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
-
-
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> HttpResponse:
-    """A CSV download; every cell goes through the one formula-injection guard."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return response
 
 
 SUMMARY_HEADER = [

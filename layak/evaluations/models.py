@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from layak.core.crypto import EncryptedFileField
 from layak.core.models import RegionScopedModel
 
 
@@ -326,15 +328,19 @@ class AnswerRevision(models.Model):
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    # Stored under a random name: the original name stays in the database only.
-    return f"evidence/{instance.answer.cycle_id}/{instance.sha256[:2]}/{instance.sha256}"
+    # Stored under a random name: the original name stays in the database only, and a
+    # checksum of the content in the name would let whoever holds the (encrypted) files
+    # confirm that a known document is among them (issue #11).
+    return f"evidence/{instance.answer.cycle_id}/{secrets.token_hex(16)}"
 
 
 class Evidence(models.Model):
-    """A supporting document (bukti dukung) of an answer, checked by content on upload."""
+    """A supporting document (bukti dukung) of an answer, checked by content on upload and
+    stored encrypted like case files: it can show children (issue #11). Files stored before
+    that are read as they are until ``layak reencrypt`` encrypts them in place."""
 
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(_("file"), upload_to=evidence_path, max_length=300)
+    file = EncryptedFileField(_("file"), upload_to=evidence_path, max_length=300, clear_legacy=True)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField(_("size"))

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency
 from layak.core.audit import audit_record
+from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.errors import ConflictError
 from layak.core.models import AuditAction
 from layak.core.uploads import check_upload
@@ -351,11 +352,24 @@ def evidence_add(*, actor: Any, answer: Answer, upload: File[Any], name: str) ->
         sha256=checked.sha256,
         uploaded_by=actor,
     )
-    evidence.file.save(checked.sha256, ContentFile(upload.read()), save=False)
+    save_encrypted_file(evidence.file, checked.sha256, upload.read())
     evidence.save()
     _revision(answer, actor=actor, action="evidence_add", note=evidence.original_name)
     _audit(actor, AuditAction.CREATE, evidence, ["file"], answer.cycle.region)
     return evidence
+
+
+def evidence_read(*, actor: Any, evidence: Evidence) -> bytes:
+    """The decrypted content of an evidence file; the download is audited (issue #11)."""
+    content = read_encrypted_file(evidence.file)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.DOWNLOAD,
+            obj=evidence,
+            region_code=evidence.answer.cycle.region.code,
+        )
+    return content
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ the header, each with the row number the spreadsheet shows.
 from __future__ import annotations
 
 import csv
-import io
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,9 +17,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import openpyxl
-import xlsxwriter
 from django.utils.translation import gettext as _
 from openpyxl.utils.exceptions import InvalidFileException
+
+from layak.core.exports import unguard, xlsx_bytes
 
 SHEETS = ("instrument", "groups", "indicators", "questions", "options", "bands")
 MAX_ROWS_PER_SHEET = 20_000
@@ -70,7 +70,8 @@ def _text(value: Any) -> str:
         return format(Decimal(repr(value)).normalize(), "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).strip()
+    # A workbook Layak exported has its formula-like texts guarded with an apostrophe.
+    return unguard(str(value)).strip()
 
 
 def _rows(records: Iterable[Sequence[Any]], sheet: str, into: Sheets) -> None:
@@ -123,15 +124,6 @@ def read_csv_folder(folder: Path, files: Mapping[str, str]) -> Sheets:
 
 
 def write_xlsx(tables: Mapping[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]) -> bytes:
-    """A workbook with one sheet per table (header, rows), numbers kept as numbers."""
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    bold = workbook.add_format({"bold": True})
-    for sheet, (header, rows) in tables.items():
-        worksheet = workbook.add_worksheet(sheet)
-        worksheet.write_row(0, 0, list(header), bold)
-        worksheet.freeze_panes(1, 0)
-        for index, row in enumerate(rows, start=1):
-            worksheet.write_row(index, 0, [float(v) if isinstance(v, Decimal) else v for v in row])
-    workbook.close()
-    return buffer.getvalue()
+    """A workbook with one sheet per table (header, rows), numbers kept as numbers; written by
+    the one writer of :mod:`layak.core.exports` (text never becomes a formula)."""
+    return xlsx_bytes(tables)

@@ -20,6 +20,7 @@ from layak.accounts.models import Agency
 from layak.core.audit import audit_record
 from layak.core.charts import Bar, bar_chart
 from layak.core.errors import ConflictError, ImportRejected
+from layak.core.exports import xlsx_response
 from layak.core.models import AuditAction
 from layak.core.pages import menu
 from layak.core.permissions import require
@@ -84,13 +85,10 @@ from layak.indicators.permissions import city_of
 from layak.regions.selectors import home_region
 
 BAND_ROWS = 8
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _xlsx(content: bytes, filename: str) -> FileResponse:
-    return FileResponse(
-        io.BytesIO(content), as_attachment=True, filename=filename, content_type=XLSX
-    )
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
+    return xlsx_response(filename, content)
 
 
 def _known_agencies(user: Any) -> set[str]:
@@ -142,7 +140,7 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def instrument_download(request: HttpRequest, pk: int) -> FileResponse:
+def instrument_download(request: HttpRequest, pk: int) -> HttpResponse:
     require(can_use_evaluation(request.user))
     instrument = instruments_visible_to(request.user).filter(pk=pk).first()
     if instrument is None:
@@ -463,14 +461,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = get_evidence_for(request.user, pk, action="download")
-    audit_record(
-        actor=request.user,
-        action=AuditAction.DOWNLOAD,
-        obj=evidence,
-        region_code=evidence.answer.cycle.region.code,
-    )
+    content = services.evidence_read(actor=request.user, evidence=evidence)
     response = FileResponse(
-        evidence.file.open("rb"),
+        io.BytesIO(content),
         as_attachment=True,
         filename=evidence.original_name,
         content_type=evidence.content_type,
@@ -559,7 +552,7 @@ def cycle_whatif(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def cycle_export(request: HttpRequest, pk: int) -> FileResponse:
+def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The recap lists every agency's scores and statuses: for those who read all answers."""
     cycle = get_cycle_for(request.user, pk, action="export")
     content = recap_xlsx(cycle)

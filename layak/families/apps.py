@@ -8,10 +8,21 @@ class FamiliesConfig(AppConfig):
     verbose_name = _("Family services (Puspaga)")
 
     def ready(self) -> None:
+        # Who sees a child's or a family's identity here must log in with TOTP (issue #11).
+        from layak.core.identity import register_identity_access
+        from layak.families.permissions import IDENTITY_ACCESS
+
+        register_identity_access(IDENTITY_ACCESS)
         # Puspaga's yearly figures support KLA indicator 8 (issue #5, "Suggested answers").
         from layak.evaluations.suggestions import Provider, register
         from layak.families.selectors import indicator_8_suggestion, puspaga_monthly_rows
         from layak.indicators import derived
 
         register(Provider("families.services", "8", indicator_8_suggestion))
+        # The certificate PDF is built by the background worker (issue #11).
+        from layak.core.documents import DocumentKind
+        from layak.core.documents import register as register_document
+        from layak.families.services import CERTIFICATE_PDF, certificate_build
+
+        register_document(DocumentKind(name=CERTIFICATE_PDF, build=certificate_build))
         derived.register(derived.Derivation("puspaga-layanan", puspaga_monthly_rows))

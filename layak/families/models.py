@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 
+from layak.core.crypto import EncryptedCharField, EncryptedTextField
 from layak.regions.models import Region
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from layak.accounts.roles import Role
+from layak.core.identity import IdentityAccess
 from layak.core.permissions import always, get_object_for, has_role, is_superuser, user_roles
 from layak.families.models import (
     Booking,
@@ -286,3 +287,12 @@ def counsellors_of(city_id: int | None) -> Any:
 
 def has_counsellor_role(user: Any) -> bool:
     return Role.COUNSELLOR in user_roles(user)
+
+
+# Who can see a family's identity through the rules above (issue #11): counsellors only.
+IDENTITY_ACCESS = IdentityAccess(
+    app="families",
+    roles=frozenset({Role.COUNSELLOR}),
+    querysets=(families_visible_to, bookings_visible_to, sessions_visible_to),
+    what="families, bookings and counselling sessions",
+)

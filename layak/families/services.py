@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,8 @@ from layak.accounts.models import User
 from layak.cases.models import Channel, Report
 from layak.cases.services import ReportData, public_status, report_from_partner
 from layak.core.audit import audit_record
-from layak.core.models import AuditAction
+from layak.core.documents import ExportAudit, document_request
+from layak.core.models import AuditAction, Document
 from layak.families.models import (
     HOLDS_SLOT,
     Booking,
@@ -418,8 +419,8 @@ def certificate_issue(*, actor: Any, session: Session) -> Certificate:
     return certificate
 
 
-def certificate_pdf(*, actor: Any, certificate: Certificate) -> bytes:
-    """The certificate as PDF (it names the family, so the download is audited)."""
+def certificate_render(certificate: Certificate) -> bytes:
+    """The certificate as PDF (WeasyPrint); not audited: the caller audits the download."""
     from django.template.loader import render_to_string
 
     html = render_to_string(
@@ -430,19 +431,44 @@ def certificate_pdf(*, actor: Any, certificate: Certificate) -> bytes:
             "session": certificate.session,
         },
     )
-    with transaction.atomic():
-        _audit(
-            actor,
-            AuditAction.DOWNLOAD,
-            certificate,
-            ["name"],
-            _region_code(certificate.session.family),
-        )
     # Imported here: WeasyPrint needs Debian's Pango, which only PDF generation requires.
     from weasyprint import HTML
 
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf
+
+
+def certificate_build(params: Mapping[str, Any]) -> bytes:
+    """The background builder of the certificate (:mod:`layak.core.documents`, issue #11):
+    the view checked the permission; the download is audited when it is collected."""
+    certificate = Certificate.objects.select_related("session__family", "service_point").get(
+        pk=params["certificate"]
+    )
+    return certificate_render(certificate)
+
+
+#: The kind of background document (layak.core.documents) that is a certificate's PDF.
+CERTIFICATE_PDF = "families.certificate_pdf"
+
+
+def certificate_document_request(*, actor: Any, certificate: Certificate) -> Document:
+    """Queue the certificate's PDF for ``actor`` (who may see it: the view fetched it through
+    ``get_certificate_for``); its download is audited as today's was (it names the family)."""
+    return document_request(
+        actor=actor,
+        kind=CERTIFICATE_PDF,
+        params={"certificate": certificate.pk},
+        title=_("Certificate %(number)s (PDF)") % {"number": certificate.number},
+        filename=f"{certificate.number}.pdf",
+        audit=ExportAudit(
+            object_type=certificate._meta.label_lower,
+            object_id=str(certificate.pk),
+            label="",
+            fields=("name",),
+            region_code=_region_code(certificate.session.family),
+            action=AuditAction.DOWNLOAD,
+        ),
+    )
 
 
 # -- hand-off to the UPTD PPA ----------------------------------------------------------------

@@ -8,7 +8,6 @@ session's notes writes a VIEW entry to the audit trail through the services.
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import BaseForm
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from layak.cases.selectors import small_cell
 from layak.cases.services import public_throttled
+from layak.core.exports import csv_response
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
@@ -349,16 +349,14 @@ def certificate_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def certificate_download(request: HttpRequest, pk: int) -> FileResponse:
+@require_POST
+def certificate_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the certificate's PDF (built by the background worker, issue #11) and show its
+    progress page; the download there is audited."""
     user = request.user
     certificate = get_certificate_for(user, pk)
-    pdf = services.certificate_pdf(actor=user, certificate=certificate)
-    return FileResponse(
-        io.BytesIO(pdf),
-        as_attachment=True,
-        filename=f"{certificate.number}.pdf",
-        content_type="application/pdf",
-    )
+    document = services.certificate_document_request(actor=user, certificate=certificate)
+    return redirect("core:document", document.pk)
 
 
 @login_required
@@ -439,21 +437,17 @@ def counts(request: HttpRequest) -> HttpResponse:
 
 
 def _counts_csv(data: selectors.ServiceCounts) -> HttpResponse:
-    import csv
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
     modes = [m for m, _label in data.modes]
-    writer.writerow(["dimension", "key", "label", *modes, "total"])
+    rows: list[list[Any]] = []
     for table in (data.by_topic, data.by_kecamatan):
         for row in table.rows:
-            writer.writerow([table.dimension, row.key, row.label, *row.cells, row.total])
-        writer.writerow([table.dimension, "total", _("Total"), *table.mode_totals, table.total])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="puspaga-{data.city.code}-{data.year}.csv"'
+            rows.append([table.dimension, row.key, row.label, *row.cells, row.total])
+        rows.append([table.dimension, "total", _("Total"), *table.mode_totals, table.total])
+    return csv_response(
+        f"puspaga-{data.city.code}-{data.year}.csv",
+        ["dimension", "key", "label", *modes, "total"],
+        rows,
     )
-    return response
 
 
 # -- service points and schedules ------------------------------------------------------------

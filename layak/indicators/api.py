@@ -7,9 +7,12 @@ selectors and services as the pages; every read is of the caller's own kab/kota.
 * ``GET {code}/rollups/?level=city|kecamatan|kelurahan&year=`` — the roll-ups the dashboards
   read; a suppressed cell (case data below the small-cell limit) has no numerator and no rate.
 * ``GET {code}/targets/`` — the targets taken from the adopted action plans.
-* ``POST {code}/values/`` — enter one period's values (``services.values_enter``): all or
-  nothing, the rows replace the period (a region not given has no value afterwards); 400 with
-  the row errors, 409 when the period is approved and locked.
+* ``POST {code}/values/`` — enter values of one period (``services.values_enter``), all or
+  nothing. By default an upsert: only the regions given change (a row without numerator and
+  denominator removes that region's value), the others keep theirs. ``"replace": true`` makes
+  the period exactly the rows given (a region not given has no value afterwards). An empty
+  ``rows`` list, or ``replace`` without any value, is refused (issue 11, finding 6). 400 with
+  the row errors (row 0: the request as a whole), 409 when the period is approved and locked.
 """
 
 from __future__ import annotations
@@ -100,6 +103,8 @@ class ValueRowIn(Schema):
 class ValuesIn(Schema):
     period: str
     rows: list[ValueRowIn] = Field(max_length=MAX_ROWS)
+    #: False (default): only the regions in ``rows`` change. True: ``rows`` become the period.
+    replace: bool = False
 
 
 class DiffOut(Schema):
@@ -202,6 +207,7 @@ def value_enter(
                 (row.region_code, _text(row.numerator), _text(row.denominator))
                 for row in payload.rows
             ],
+            replace=payload.replace,
         )
     except services.PeriodLocked:
         return Status(409, ErrorOut(detail="The period is approved and locked."))

@@ -247,11 +247,16 @@ def _replace(
     run: ImportRun | None,
     periods: Iterable[datetime.date],
     refresh: bool = True,
+    only_regions: Iterable[int] | None = None,
 ) -> Diff:
     """Make the values of each period in ``periods`` exactly ``rows``; count the difference.
+    ``only_regions``: touch only these regions (an upsert), the others keep their values.
     ``refresh=False``: the caller keeps the roll-ups current itself."""
     added = changed = removed = 0
-    region_ids = list(regions_for(definition, city).values_list("pk", flat=True))
+    if only_regions is None:
+        region_ids = list(regions_for(definition, city).values_list("pk", flat=True))
+    else:
+        region_ids = sorted(set(only_regions))
     by_period: dict[datetime.date, list[_Parsed]] = {p: [] for p in periods}
     for row in rows:
         by_period.setdefault(row.period_start, []).append(row)
@@ -313,9 +318,20 @@ def values_enter(
     city: Region,
     period: str,
     entries: list[tuple[str, str, str]],
+    replace: bool = False,
 ) -> Diff:
-    """Save the values of one period from the entry form: (region code, numerator,
-    denominator) per region; a region left blank has no value. Rejected as a whole."""
+    """Save values of one period: (region code, numerator, denominator) per region, rejected
+    as a whole when any row is wrong.
+
+    Issue 11, finding 6: an API call with one row deleted every other region's value of the
+    period (an empty list deleted them all). So by default only the regions given change —
+    a region given blank loses its value, every region not given keeps its own. ``replace``
+    makes the period exactly the given values (a region not given has none afterwards) and
+    needs at least one value. No entries at all is always refused. The entry page lists
+    every region, so for it both modes are the same.
+    """
+    if not entries:
+        raise ImportRejected([(0, _("no rows were given; nothing was changed"))])
     parsed_period = parse_period(definition.period_type, period)
     if parsed_period is None:
         raise ImportRejected([(0, _("unknown period"))])
@@ -326,14 +342,57 @@ def values_enter(
         for n, (code, num, den) in enumerate(entries, start=1)
         if num.strip() or den.strip()
     ]
-    parsed = validate_rows(definition, city, rows) if rows else []
-    diff = _replace(definition, city, parsed, actor=actor, run=None, periods=[parsed_period[0]])
+    if replace and not rows:
+        raise ImportRejected(
+            [(0, _("replacing a period needs at least one value; nothing was changed"))]
+        )
+    regions = {r.code: r.pk for r in regions_for(definition, city)}
+    errors: list[tuple[int, str]] = []
+    cleared: list[int] = []
+    given = {str(row["region_code"]).strip() for _n, row in rows}
+    for number, (code, num, den) in enumerate(entries, start=1):
+        if num.strip() or den.strip():
+            continue
+        code = code.strip()
+        if code not in regions:
+            errors.append(
+                (
+                    number,
+                    _("region %(code)s is not a %(level)s of %(city)s")
+                    % {
+                        "code": code or "—",
+                        "level": definition.get_level_display(),
+                        "city": city.name,
+                    },
+                )
+            )
+        elif code in given:
+            errors.append((number, _("%(code)s is given twice") % {"code": code}))
+        else:
+            cleared.append(regions[code])
+    parsed: list[_Parsed] = []
+    if rows:
+        try:
+            parsed = validate_rows(definition, city, rows)
+        except ImportRejected as rejected:
+            errors = sorted([*rejected.errors, *errors], key=lambda e: e[0])
+    if errors:
+        raise ImportRejected(errors)
+    diff = _replace(
+        definition,
+        city,
+        parsed,
+        actor=actor,
+        run=None,
+        periods=[parsed_period[0]],
+        only_regions=None if replace else [*cleared, *(p.region.pk for p in parsed)],
+    )
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
         object_type="indicators.value",
         object_id=definition.code,
-        label=f"{definition.code} {parsed_period[1]}",
+        label=f"{definition.code} {parsed_period[1]} {'replace' if replace else 'upsert'}",
         fields=["numerator", "denominator"],
         region_code=city.code,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from layak.core.errors import ImportRejected
+from layak.core.exports import csv_response, new_workbook, write_row, xlsx_response
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.indicators import selectors, services, targets
@@ -147,22 +147,14 @@ def values_csv(request: HttpRequest, code: str) -> HttpResponse:
     city = indicator_city(request.user)
     definition = _definition(code)
     start, label = _period(request, definition, city)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{definition.code}-{label}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["region_code", "region", "period", "numerator", "denominator", "rate"])
-    for row in selectors.value_table(definition, city, start):
-        writer.writerow(
-            [
-                row.region.code,
-                row.region.name,
-                label,
-                "" if row.numerator is None else row.numerator,
-                "" if row.denominator is None else row.denominator,
-                "" if row.rate is None else row.rate,
-            ]
-        )
-    return response
+    return csv_response(
+        f"{definition.code}-{label}.csv",
+        ["region_code", "region", "period", "numerator", "denominator", "rate"],
+        [
+            [row.region.code, row.region.name, label, row.numerator, row.denominator, row.rate]
+            for row in selectors.value_table(definition, city, start)
+        ],
+    )
 
 
 @login_required
@@ -171,24 +163,16 @@ def template_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     definition = _definition(code)
     require(can_enter_values(request.user, definition))
     _start, label = _period(request, definition, city)
-    import xlsxwriter
-
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = new_workbook(buffer)
     sheet = workbook.add_worksheet(definition.code[:31])
-    sheet.write_row(0, 0, list(services.COLUMNS), workbook.add_format({"bold": True}))
+    write_row(sheet, 0, list(services.COLUMNS), workbook.add_format({"bold": True}))
     text = workbook.add_format({"num_format": "@"})
     for index, region in enumerate(services.regions_for(definition, city), start=1):
-        sheet.write_string(index, 0, region.code, text)
-        sheet.write_string(index, 1, label, text)
+        write_row(sheet, index, [region.code, label], text)
     sheet.set_column(0, 3, 18)
     workbook.close()
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{definition.code}-template.xlsx"'
-    return response
+    return xlsx_response(f"{definition.code}-template.xlsx", buffer.getvalue())
 
 
 @login_required

@@ -8,6 +8,11 @@ class ParticipationConfig(AppConfig):
     verbose_name = _("Children's participation (Forum Anak)")
 
     def ready(self) -> None:
+        # Who sees a child's or a family's identity here must log in with TOTP (issue #11).
+        from layak.core.identity import register_identity_access
+        from layak.participation.permissions import IDENTITY_ACCESS
+
+        register_identity_access(IDENTITY_ACCESS)
         from layak.evaluations.suggestions import Provider, register
         from layak.indicators import derived
         from layak.participation.suggestions import (

@@ -23,9 +23,14 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from encrypted_fields.fields import EncryptedCharField, EncryptedIntegerField, EncryptedTextField
 
 from layak.accounts.models import Agency
+from layak.core.crypto import (
+    EncryptedCharField,
+    EncryptedFileField,
+    EncryptedIntegerField,
+    EncryptedTextField,
+)
 from layak.regions.models import Region
 
 
@@ -319,7 +324,11 @@ class Aspiration(models.Model):
         related_name="+",
         verbose_name=_("answered by"),
     )
-    evidence = models.FileField(upload_to=_evidence_path, max_length=200, blank=True)
+    # Encrypted like case files (issue #11); files stored in clear before are read as they are
+    # until ``layak reencrypt`` encrypts them.
+    evidence = EncryptedFileField(
+        upload_to=_evidence_path, max_length=200, blank=True, clear_legacy=True
+    )
     evidence_name = models.CharField(_("evidence file name"), max_length=255, blank=True)
     evidence_type = models.CharField(max_length=100, blank=True)
     evidence_sha256 = models.CharField(max_length=64, blank=True)

@@ -22,6 +22,7 @@ from django.db.models import Q, QuerySet
 
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
+from layak.core.identity import IdentityAccess
 from layak.core.permissions import always, get_object_for, has_role, user_roles
 from layak.participation.models import (
     Aspiration,
@@ -257,3 +258,13 @@ def get_aspiration_for(user: Any, pk: Any, *, action: str) -> Aspiration:
 def may_aspiration(user: Any, aspiration: Aspiration, action: str) -> bool:
     """For templates: whether ``user`` may do ``action`` on an aspiration they can see."""
     return bool(ASPIRATION_CHECKS[action](user, aspiration))
+
+
+# Who can see who a child is through the rules above (issue #11): the forum's facilitators
+# and the city's task-force secretariat (``forums_run_by``).
+IDENTITY_ACCESS = IdentityAccess(
+    app="participation",
+    roles=frozenset({Role.FORUM_FACILITATOR, Role.SECRETARIAT}),
+    querysets=(members_visible_to, consents_visible_to),
+    what="Forum Anak members and their consents",
+)

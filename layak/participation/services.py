@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
 from layak.core.audit import audit_record
+from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.models import AuditAction
 from layak.core.permissions import code_within
 from layak.core.uploads import check_upload
@@ -646,9 +647,12 @@ def aspiration_respond(
         name = evidence_name or str(evidence.name or "")
         checked = check_upload(evidence, name=name)
         evidence.seek(0)
-        if aspiration.evidence:
-            aspiration.evidence.delete(save=False)
-        aspiration.evidence.save("upload.bin", evidence, save=False)
+        replaced = aspiration.evidence.name
+        # Encrypted in memory: only ciphertext reaches the disk (issue #11).
+        save_encrypted_file(aspiration.evidence, "upload.bin", evidence.read())
+        if replaced:
+            storage = aspiration.evidence.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
         aspiration.evidence_name = f"bukti-{aspiration.pk}{checked.extension}"
         aspiration.evidence_type = checked.content_type
         aspiration.evidence_sha256 = checked.sha256
@@ -665,9 +669,13 @@ def aspiration_respond(
     return aspiration
 
 
-def evidence_opened(*, actor: Any, aspiration: Aspiration) -> None:
+def evidence_read(*, actor: Any, aspiration: Aspiration) -> bytes:
+    """The decrypted evidence file (one stored in clear before issue #11 as it is); the
+    download is audited."""
+    content = read_encrypted_file(aspiration.evidence)
     with transaction.atomic():
         _audit(actor, AuditAction.DOWNLOAD, aspiration, ["evidence"], aspiration.city.code)
+    return content
 
 
 def aspiration_viewed(*, actor: Any, aspiration: Aspiration) -> None:

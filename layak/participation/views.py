@@ -8,7 +8,6 @@ pages (``urls_public``) show only approved public texts and the agencies' answer
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -23,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from layak.cases.exports import neutralise
 from layak.cases.services import public_throttled
 from layak.core.audit import audit_record
+from layak.core.exports import csv_response
 from layak.core.models import AuditAction
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
@@ -470,57 +469,50 @@ def aspiration_export(request: HttpRequest) -> HttpResponse:
             cluster=filters.cleaned_data["cluster"],
             overdue=filters.cleaned_data["overdue"],
         )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "id",
-            "submitted_on",
-            "source",
-            "cluster",
-            "status",
-            "agency",
-            "due_on",
-            "answered_on",
-            "acted_on",
-            "escalated",
-            "published",
-            "public_text",
-            "musrenbang",
-            "musrenbang_year",
-            "musrenbang_outcome",
-            "funded_year",
-            "amount",
-        ]
-    )
-    count = 0
+    header = [
+        "id",
+        "submitted_on",
+        "source",
+        "cluster",
+        "status",
+        "agency",
+        "due_on",
+        "answered_on",
+        "acted_on",
+        "escalated",
+        "published",
+        "public_text",
+        "musrenbang",
+        "musrenbang_year",
+        "musrenbang_outcome",
+        "funded_year",
+        "amount",
+    ]
+    rows: list[list[Any]] = []
     for a in queryset[:10000]:
         planning = getattr(a, "planning", None)
-        writer.writerow(
+        rows.append(
             [
-                neutralise(cell)
-                for cell in [
-                    a.pk,
-                    timezone.localtime(a.submitted_at).date().isoformat(),
-                    a.source,
-                    a.cluster,
-                    a.status,
-                    a.agency.short_name or a.agency.name if a.agency else "",
-                    a.due_on.isoformat() if a.due_on else "",
-                    timezone.localtime(a.answered_at).date().isoformat() if a.answered_at else "",
-                    timezone.localtime(a.acted_at).date().isoformat() if a.acted_at else "",
-                    "yes" if a.escalated_at else "",
-                    "yes" if a.published_at else "",
-                    a.public_text if a.published_at else "",
-                    planning.level if planning else "",
-                    planning.year if planning else "",
-                    planning.status if planning else "",
-                    planning.funded_year or "" if planning else "",
-                    planning.amount if planning and planning.amount is not None else "",
-                ]
+                a.pk,
+                timezone.localtime(a.submitted_at).date().isoformat(),
+                a.source,
+                a.cluster,
+                a.status,
+                a.agency.short_name or a.agency.name if a.agency else "",
+                a.due_on.isoformat() if a.due_on else "",
+                timezone.localtime(a.answered_at).date().isoformat() if a.answered_at else "",
+                timezone.localtime(a.acted_at).date().isoformat() if a.acted_at else "",
+                "yes" if a.escalated_at else "",
+                "yes" if a.published_at else "",
+                a.public_text if a.published_at else "",
+                planning.level if planning else "",
+                planning.year if planning else "",
+                planning.status if planning else "",
+                planning.funded_year or "" if planning else "",
+                planning.amount if planning and planning.amount is not None else "",
             ]
         )
-        count += 1
+    count = len(rows)
     city = _city(user)
     audit_record(
         actor=user,
@@ -530,9 +522,7 @@ def aspiration_export(request: HttpRequest) -> HttpResponse:
         label=f"{count} rows",
         region_code=city.code if city is not None else "",
     )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="aspirasi-anak.csv"'
-    return response
+    return csv_response("aspirasi-anak.csv", header, rows)
 
 
 @login_required
@@ -780,9 +770,9 @@ def aspiration_planning(request: HttpRequest, pk: int) -> HttpResponse:
 def aspiration_evidence(request: HttpRequest, pk: int) -> FileResponse:
     user = request.user
     aspiration = get_aspiration_for(user, pk, action="evidence")
-    services.evidence_opened(actor=user, aspiration=aspiration)
+    content = services.evidence_read(actor=user, aspiration=aspiration)
     response = FileResponse(
-        aspiration.evidence.open("rb"),
+        io.BytesIO(content),
         as_attachment=True,
         filename=aspiration.evidence_name or "bukti",
         content_type=aspiration.evidence_type or "application/octet-stream",

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from layak.accounts.models import Agency
+from layak.core.crypto import EncryptedFileField
 from layak.core.models import RegionScopedModel
 
 
@@ -138,8 +139,9 @@ class Milestone(models.Model):
 
 
 def progress_evidence_path(instance: ProgressReport, filename: str) -> str:
-    # Stored under a random name: the original name stays in the database only.
-    return f"plans/progress/{instance.action_id}/{uuid.uuid4().hex}{instance.evidence_extension}"
+    # Stored under a random name: the original name stays in the database only (no extension:
+    # the content is encrypted, issue #11).
+    return f"plans/progress/{instance.action_id}/{uuid.uuid4().hex}.bin"
 
 
 class ProgressReport(models.Model):
@@ -151,8 +153,14 @@ class ProgressReport(models.Model):
     percent = models.PositiveSmallIntegerField(
         _("percent of the year's target"), validators=[MaxValueValidator(100)]
     )
-    evidence = models.FileField(
-        _("evidence"), upload_to=progress_evidence_path, blank=True, max_length=300
+    # Encrypted like case files (issue #11); files stored in clear before are read as they are
+    # until ``layak reencrypt`` encrypts them.
+    evidence = EncryptedFileField(
+        _("evidence"),
+        upload_to=progress_evidence_path,
+        blank=True,
+        max_length=300,
+        clear_legacy=True,
     )
     evidence_name = models.CharField(_("file name"), max_length=255, blank=True)
     evidence_extension = models.CharField(max_length=10, blank=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,8 +28,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency
-from layak.cases.exports import neutralise
 from layak.cases.selectors import hidden_text, small_cell
+from layak.core.exports import new_workbook, write_row
 from layak.evaluations.awards import awards_of
 from layak.evaluations.models import Award
 from layak.indicators.models import (
@@ -331,7 +331,6 @@ def child_profile(city: Region, year: int) -> ChildProfile:
 
 # -- documents ---------------------------------------------------------------------------------
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_SHEET = "Ringkasan"
 AWARDS_SHEET = "Penghargaan"
 
@@ -356,6 +355,13 @@ def render_profile_pdf(profile: ChildProfile) -> bytes:
     return pdf
 
 
+def build_profile_pdf(params: Mapping[str, Any]) -> bytes:
+    """The background builder of the PDF (:mod:`layak.core.documents`): ``params`` holds the
+    city's primary key and the year the view checked."""
+    city = Region.objects.get(pk=params["city"])
+    return render_profile_pdf(child_profile(city, int(params["year"])))
+
+
 def _cell_value(cell: Cell) -> int | float | str | None:
     """A figure for the workbook: a number, the suppressed text, or None (empty)."""
     if cell.suppressed:
@@ -367,16 +373,8 @@ def _cell_value(cell: Cell) -> int | float | str | None:
 
 
 def _write_row(sheet: Any, row: int, values: Sequence[Any], cell_format: Any = None) -> None:
-    # Text goes through write_string after ``neutralise``: nothing typed into a name can run as
-    # a formula on the reader's computer; numbers stay numbers.
-    for column, value in enumerate(values):
-        if value is None:
-            continue
-        safe = neutralise(value)
-        if isinstance(safe, int | float) and not isinstance(safe, bool):
-            sheet.write_number(row, column, safe, cell_format)
-        else:
-            sheet.write_string(row, column, str(safe), cell_format)
+    # The one guarded writer; an empty figure is no cell at all.
+    write_row(sheet, row, values, cell_format)
 
 
 def profile_xlsx(profile: ChildProfile) -> bytes:
@@ -384,13 +382,9 @@ def profile_xlsx(profile: ChildProfile) -> bytes:
     cluster (``KL``, ``K1`` … ``K5``) with the city, kecamatan and kelurahan rows of each
     indicator, and sheet ``Penghargaan`` with the awards. Numbers are numbers; suppressed cells
     hold the "<5" text."""
-    import xlsxwriter
-
     years = [str(y) for y in profile.years]
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = new_workbook(buffer)
     bold = workbook.add_format({"bold": True})
     summary = workbook.add_worksheet(SUMMARY_SHEET)
     _write_row(

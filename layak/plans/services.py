@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency, User
 from layak.core.audit import audit_record
+from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.models import AuditAction
 from layak.core.uploads import check_upload
 from layak.evaluations.models import Indicator, Instrument, Question
@@ -205,17 +206,31 @@ def progress_report(
         created_by=actor if isinstance(actor, User) else None,
     )
     fields = ["reported_on", "text", "percent"]
+    content: bytes | None = None
     if evidence is not None:
         checked = check_upload(evidence)
         report.evidence_name = (evidence.name or "")[:255]
         report.evidence_extension = checked.extension
         report.evidence_content_type = checked.content_type
-        report.evidence = evidence
+        evidence.seek(0)
+        content = evidence.read()
         fields.append("evidence")
     report.full_clean()
+    if content is not None:
+        # Encrypted in memory: only ciphertext reaches the disk (issue #11).
+        save_encrypted_file(report.evidence, "evidence", content)
     report.save()
     _audit(actor, AuditAction.CREATE, report, action.plan.region, *fields)
     return report
+
+
+def progress_evidence_read(*, actor: Any, report: ProgressReport) -> bytes:
+    """The decrypted evidence of a progress report (one stored in clear before issue #11 as
+    it is); the download is audited."""
+    content = read_encrypted_file(report.evidence)
+    with transaction.atomic():
+        _audit(actor, AuditAction.DOWNLOAD, report, report.action.plan.region, "evidence")
+    return content
 
 
 @transaction.atomic

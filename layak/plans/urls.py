@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("actions/<int:pk>/target/", views.action_target, name="action_target"),
     path("actions/<int:pk>/milestones/new/", views.milestone_new, name="milestone_new"),
     path("actions/<int:pk>/progress/", views.progress_new, name="progress_new"),
+    path("progress/<int:pk>/evidence/", views.progress_evidence, name="progress_evidence"),
     path("milestones/<int:pk>/done/", views.milestone_done, name="milestone_done"),
     path("slippage/", views.slippage, name="slippage"),
     path("meetings/new/", views.meeting_new, name="meeting_new"),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +42,7 @@ from layak.plans.permissions import (
     get_followup_for,
     get_meeting_for,
     get_plan_for,
+    get_progress_for,
 )
 from layak.regions.models import Region
 
@@ -218,6 +220,24 @@ def progress_new(request: HttpRequest, pk: int) -> HttpResponse:
         lambda **data: services.progress_report(actor=request.user, action=action, **data),
         reverse("plans:action", args=[action.pk]),
     )
+
+
+@login_required
+@require_GET
+def progress_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """The evidence of a progress report, decrypted, to who sees its action."""
+    report = get_progress_for(request.user, pk, action="view")
+    if not report.evidence:
+        raise Http404
+    content = services.progress_evidence_read(actor=request.user, report=report)
+    response = FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=f"bukti-{report.pk}{report.evidence_extension}",
+        content_type=report.evidence_content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

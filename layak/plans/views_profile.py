@@ -1,21 +1,26 @@
 """Profil Anak pages (issue #6): the yearly child profile of the person's kab/kota on screen,
 as a PDF and as a workbook. Read by everyone who reads indicator data; both downloads are
-audited as exports."""
+audited as exports. The PDF is built by the background worker (issue #11,
+:mod:`layak.core.documents`): the page asks for it with a POST and follows its progress."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from layak.cases.selectors import hidden_text
 from layak.core.audit import audit_record
+from layak.core.documents import ExportAudit, document_request
+from layak.core.exports import xlsx_response
 from layak.core.models import AuditAction
 from layak.core.pages import menu
 from layak.indicators.permissions import indicator_city
 from layak.plans import profile
+from layak.plans.apps import PROFILE_PDF
 from layak.regions.models import Region
 
 
@@ -64,15 +69,27 @@ def profile_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_POST
 def profile_pdf(request: HttpRequest) -> HttpResponse:
+    """Queue the PDF (it renders for seconds: never inside the request) and send the person to
+    its progress page; the download is audited as an export."""
     city = indicator_city(request.user)
     year = _year(request, city)
-    content = profile.render_profile_pdf(profile.child_profile(city, year))
-    _audit(request, city, year, "pdf")
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="profil-anak-{city.code}-{year}.pdf"'
-    return response
+    document = document_request(
+        actor=request.user,
+        kind=PROFILE_PDF,
+        params={"city": city.pk, "year": year},
+        title=_("Profil Anak %(city)s %(year)s (PDF)") % {"city": city.name, "year": year},
+        filename=f"profil-anak-{city.code}-{year}.pdf",
+        audit=ExportAudit(
+            object_type="plans.profile",
+            object_id=f"{city.code}-{year}",
+            label=f"Profil Anak {city.name} {year}",
+            fields=("pdf",),
+            region_code=city.code,
+        ),
+    )
+    return redirect("core:document", document.pk)
 
 
 @login_required
@@ -82,6 +99,4 @@ def profile_xlsx(request: HttpRequest) -> HttpResponse:
     year = _year(request, city)
     content = profile.profile_xlsx(profile.child_profile(city, year))
     _audit(request, city, year, "xlsx")
-    response = HttpResponse(content, content_type=profile.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="profil-anak-{city.code}-{year}.xlsx"'
-    return response
+    return xlsx_response(f"profil-anak-{city.code}-{year}.xlsx", content)

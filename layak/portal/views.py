@@ -3,8 +3,6 @@ directory pages the secretariat keeps under ``/publik/kelola/``."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,8 +17,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from layak.cases.exports import UTF8_BOM, neutralise
 from layak.cases.selectors import small_cell
+from layak.core.exports import csv_response
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.indicators.models import Definition, Level
@@ -110,15 +108,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
-    buffer = io.StringIO()
-    buffer.write(UTF8_BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(h) for h in header])
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return csv_response(f"{name}.csv", header, rows, bom=True)
 
 
 def _csv_value(cell: selectors.Cell) -> Any:

@@ -13,7 +13,7 @@ from playwright.sync_api import Page
 
 from layak.accounts.tests.factories import make_agency, make_person
 from layak.regions.services import regions_load_bundled
-from tests.browser.browser_support import PASSWORD, browser_errors, log_in
+from tests.browser.browser_support import PASSWORD, browser_errors, log_in, log_in_with_two_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -149,7 +149,7 @@ def test_family_community_and_participation_pages_have_no_wcag_violations(
         ("sekretariat", [f"/indicators/{mapped}/", f"/indicators/{mapped}/?level=kecamatan"]),
     ):
         context_page = new_page(viewport={"width": width, "height": 800})
-        log_in(context_page, username, DEMO_PASSWORD)
+        log_in_with_two_factor(context_page, username, DEMO_PASSWORD)
         for path in paths:
             context_page.goto(path)
             assert _violations(context_page) == [], f"{username} {path}"

@@ -14,7 +14,13 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from layak.dashboards.tests.factories import DashboardWorld, make_dashboard_world
-from tests.browser.browser_support import PASSWORD, browser_errors, log_in, screenshot
+from tests.browser.browser_support import (
+    PASSWORD,
+    browser_errors,
+    log_in,
+    log_in_with_two_factor,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,7 +89,7 @@ def test_focal_point_follows_a_challenge_drills_down_and_downloads(page: Page) -
 def test_dashboard_pages_have_no_wcag_violations(new_page: Callable[..., Page], width: int) -> None:
     world = _world()
     page = new_page(viewport={"width": width, "height": 800})
-    log_in(page, world.secretariat.username)
+    log_in_with_two_factor(page, world.secretariat.username)
     for path in (
         "/dashboards/challenges/",
         "/dashboards/challenges/putus-sekolah/",

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from layak.core.demo import DEMO_PASSWORD
 from layak.evaluations.models import Answer, Cycle
-from tests.browser.browser_support import browser_errors, log_in, screenshot
+from tests.browser.browser_support import browser_errors, log_in_with_two_factor, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ def test_secretariat_sees_score_band_what_if_and_plan(page: Page) -> None:
     call_command("seed_demo", size="small", verbosity=0)
     cycle = Cycle.objects.order_by("-year").first()
     assert cycle is not None
-    log_in(page, "sekretariat", DEMO_PASSWORD)
+    log_in_with_two_factor(page, "sekretariat", DEMO_PASSWORD)
     page.locator("[data-menu=evaluations]").click()
     page.get_by_role("link", name=str(cycle.year), exact=True).click()
     self_score = page.locator("[data-testid=self-score]")

@@ -16,7 +16,12 @@ from playwright.sync_api import Page, Response, expect
 
 from layak.families.models import Booking, BookingStatus, Session
 from layak.families.tests.factories import make_family_world
-from tests.browser.browser_support import PASSWORD, browser_errors, log_in, screenshot
+from tests.browser.browser_support import (
+    PASSWORD,
+    browser_errors,
+    log_in_with_two_factor,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,7 +77,7 @@ def test_family_books_online_and_counsellor_holds_the_session(new_page: Any) -> 
     real_now = timezone.now
     with mock.patch.object(timezone, "now", side_effect=lambda: real_now() + shift):
         page: Page = new_page(viewport=PHONE)
-        log_in(page, counsellor.username)
+        log_in_with_two_factor(page, counsellor.username)
         page.locator("[data-menu=families]").click()
         row = page.locator("[data-testid=booking-row]", has_text=code)
         expect(row).to_have_count(1)

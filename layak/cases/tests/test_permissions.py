@@ -1,11 +1,18 @@
-"""The generated permission matrix of the case module (issue #4, "Done when").
+"""The case module's relationship matrix (issues #4 and #11): who may do what with one case.
 
-Every page, API endpoint, export, search and attachment URL of the module is requested by
-every kind of person the rules distinguish — own case, same agency, other agency, other
-kelurahan, referred, referral revoked, service-only referral, break-glass active and expired,
-administrator, leadership, another city, anonymous — and the status code must be exactly what
-the rules say. Each response is also searched for the child's identifying data, which may only
-appear where the person may open the file.
+Every kind of person the case rules distinguish — own case, team member, same agency, a worker
+of another kelurahan, other agency, other kecamatan's manager, referred, referral revoked or
+pending, service-only referral, break-glass active and expired, administrator, leadership,
+another city, anonymous — requests the case URLs listed in ``probes()`` (pages, API, exports in
+CSV and XLSX, search, attachment, referral inbox and API), and the status code must be exactly
+what the rules say; each response is searched for the child's identity, which may only appear
+where the person may open the file.
+
+This list is hand-written and is **not** every route of the module. Completeness is the job of
+the generated matrix in ``tests/security/test_permission_matrix.py``: every URL pattern of
+every app (from the resolver) and every API operation, for every demo person and anonymous,
+with the demo data's ids, no 5xx and no identifying value of a row the person may not see.
+This file keeps what the demo data cannot show: the relationships above, built on purpose.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ RIGHTS: dict[str, set[str]] = {
     "member": {VIEW, EDIT, CONTRIBUTE, LOG},
     "manager": {VIEW, EDIT, CONTRIBUTE, MANAGE, LOG},
     "colleague": set(),  # same agency, not on the case
+    "worker_other_kelurahan": set(),  # same agency, scoped to another kelurahan
     "manager_other_kecamatan": set(),  # supervises another kecamatan only
     "other_agency": set(),
     "referred": {VIEW, CONTRIBUTE},  # accepted referral of the file
@@ -117,6 +125,9 @@ class CasePermissionMatrixTests(TestCase):
             "member": make_person(Role.CASE_WORKER, agency=w.uptd),
             "manager": w.manager,
             "colleague": w.colleague,
+            "worker_other_kelurahan": make_person(
+                Role.CASE_WORKER, agency=w.uptd, scope=w.kelurahan2
+            ),
             "manager_other_kecamatan": make_person(
                 Role.CASE_MANAGER, agency=w.uptd, scope=w.kecamatan2
             ),
@@ -276,6 +287,8 @@ class CasePermissionMatrixTests(TestCase):
             Probe("statistics", reverse("cases:statistics"), "statistics"),
             Probe("statistics API", "/api/v1/cases/statistics/", "statistics", api=True),
             Probe("SIMFONI export", reverse("cases:export", args=["csv"]), "export"),
+            Probe("SIMFONI export XLSX", reverse("cases:export", args=["xlsx"]), "export"),
+            Probe("referral list API", "/api/v1/cases/referrals/", "uses", api=True),
         ]
 
     def test_every_url_for_every_person(self) -> None:

@@ -45,7 +45,7 @@ class CommunityReviewTests(TestCase):
             data=activity_data(),
             photos=[SimpleUploadedFile("a.jpg", content, content_type="image/jpeg")],
         )
-        stored = activity.photos.get().file.read()
+        stored = services.photo_read(photo=activity.photos.get())
         self.assertNotIn(b"KameraHP", stored)
         with Image.open(io.BytesIO(stored)) as image:
             self.assertEqual(len(image.getexif()), 0)

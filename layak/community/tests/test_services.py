@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import tempfile
-from pathlib import Path
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -84,7 +83,7 @@ class ActivityTests(MediaTestCase):
         photo = activity.photos.get()
         self.assertEqual(photo.content_type, "image/png")
         self.assertNotIn("posyandu", photo.file.name)  # the uploaded name is not kept
-        self.assertTrue(Path(photo.file.path).read_bytes() == png_bytes())
+        self.assertEqual(services.photo_read(photo=photo), png_bytes())
         page = self.client.get(reverse("community:activity", args=[activity.pk]))
         self.assertContains(page, reverse("community:photo", args=[photo.pk]))
         self.assertNotContains(page, "kegiatan-posyandu")

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from layak.accounts.models import User
-from layak.accounts.tests.factories import make_agency, make_person
+from layak.accounts.tests.factories import enable_totp, make_agency, make_person
 from layak.core.models import AuditEntry
 from layak.core.testing import LOGIN_REDIRECT, NOT_FOUND, Expect, assert_access_matrix, login
 from layak.evaluations.models import Cycle, CycleReport, ReportStatus
@@ -33,6 +33,7 @@ class ReportTests(TestCase):
         assert cycle is not None
         cls.cycle = cycle
         cls.secretariat = User.objects.get(username="sekretariat")
+        enable_totp(cls.secretariat)  # the secretariat sees Forum Anak members: TOTP required
         cls.outsider = make_person("secretariat", agency=make_agency(region=make_region("64.72")))
 
     def test_report_is_generated_in_the_background_and_downloaded(self) -> None:

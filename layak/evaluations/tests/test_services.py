@@ -16,6 +16,7 @@ from django.test import TestCase, override_settings
 from layak.accounts.models import User
 from layak.accounts.roles import Role
 from layak.accounts.tests.factories import make_agency, make_person
+from layak.core.crypto import read_encrypted_file
 from layak.core.errors import ConflictError
 from layak.core.models import AuditAction, AuditEntry
 from layak.evaluations import services
@@ -497,8 +498,8 @@ class EvidenceTests(EvaluationTestCase):
         self.assertNotIn("Gugus", stored.file.name)
         files = self.stored_files()
         self.assertEqual(len(files), 1)
-        self.assertEqual(files[0].read_bytes(), DEMO_PDF)
-        self.assertEqual(hashlib.sha256(files[0].read_bytes()).hexdigest(), digest)
+        self.assertNotIn(b"%PDF", files[0].read_bytes())  # encrypted at rest (issue #11)
+        self.assertEqual(read_encrypted_file(stored.file), DEMO_PDF)
         self.assertEqual(audit_fields(stored, AuditAction.CREATE), [["file"]])
         revision = AnswerRevision.objects.get(answer=answer)
         self.assertEqual((revision.action, revision.note), ("evidence_add", "SK Gugus Tugas.pdf"))

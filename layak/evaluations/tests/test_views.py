@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import formats, translation
 
 from layak.accounts.models import Agency
+from layak.core.crypto import read_encrypted_file
 from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import login
 from layak.core.uploads import NOT_ACCEPTED
@@ -310,8 +311,7 @@ class EvidenceTests(_world.WorldTestCase):
             ("bukti.pdf", "application/pdf", len(_world.PDF)),
         )
         self.assertNotIn("bukti", evidence.file.name)
-        with evidence.file.open("rb") as stored:
-            self.assertEqual(stored.read(), _world.PDF)
+        self.assertEqual(read_encrypted_file(evidence.file), _world.PDF)  # encrypted: #11
         self.assertContains(response, "bukti.pdf")
 
     def test_upload_without_file_stores_nothing(self) -> None:

@@ -162,11 +162,6 @@ class FamiliesPermissionMatrixTests(TestCase):
                 "handoff", reverse(families + "handoff", args=[self.handoff.pk]), only_counsellor
             ),
             Probe(
-                "certificate",
-                reverse(families + "certificate", args=[self.certificate.pk]),
-                only_counsellor,
-            ),
-            Probe(
                 "counts",
                 reverse(families + "counts"),
                 dict.fromkeys(COUNT_READERS, 200),
@@ -212,6 +207,13 @@ class FamiliesPermissionMatrixTests(TestCase):
             Probe(
                 "certificate_issue",
                 reverse(families + "certificate_issue", args=[self.marriage.pk]),
+                {"counsellor": 302},
+                method="post",
+            ),
+            # The PDF is asked for with a POST and built in the background (issue #11).
+            Probe(
+                "certificate",
+                reverse(families + "certificate", args=[self.certificate.pk]),
                 {"counsellor": 302},
                 method="post",
             ),

@@ -108,7 +108,8 @@ class SumTests(TestCase):
                 definition=self.definition,
                 city=self.city,
                 period="2025",
-                entries=[("64.71.01.1001", "", "")],
+                # Both regions given blank (values upsert, issue 11): the period has no value.
+                entries=[("64.71.01.1001", "", ""), ("64.71.01.1002", "", "")],
             )
         self.assertEqual(_rollups("akta-lahir"), {})
 

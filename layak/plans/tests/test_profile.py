@@ -19,7 +19,7 @@ from layak.accounts.roles import Role
 from layak.accounts.tests.factories import make_agency, make_person
 from layak.cases.models import Case
 from layak.cases.tests.factories import make_case, make_case_world
-from layak.core.models import AuditAction, AuditEntry
+from layak.core.models import AuditAction, AuditEntry, Document, DocumentStatus
 from layak.core.testing import LOGIN_REDIRECT, OK, Expect, assert_access_matrix, login
 from layak.evaluations.models import Award
 from layak.indicators.loader import load_definitions
@@ -217,9 +217,14 @@ class ProfileTests(TestCase):
     def test_bad_year_is_not_found(self) -> None:
         for name in ("plans:profile", "plans:profile_pdf", "plans:profile_xlsx"):
             for year in ("abc", "1800", "99999", "-1", "2025.5", "²", "٢٠٢٥"):
-                response = self._get(name, year=year)
+                if name == "plans:profile_pdf":  # asked for with a POST (issue #11)
+                    url = f"{reverse(name)}?year={year}"
+                    response = self.client.post(url)
+                else:
+                    response = self._get(name, year=year)
                 self.assertEqual(response.status_code, 404, (name, year))
         self.assertFalse(AuditEntry.objects.filter(action=AuditAction.EXPORT).exists())
+        self.assertFalse(Document.objects.exists())
 
     def test_year_without_data_shows_no_data(self) -> None:
         response = self._get("plans:profile", year="2020")
@@ -234,9 +239,17 @@ class ProfileTests(TestCase):
     # -- the downloads -------------------------------------------------------------------------
 
     def test_pdf_holds_the_city_name_and_is_audited(self) -> None:
-        response = self._get("plans:profile_pdf", year=str(YEAR))
+        # Built in the background (issue #11): request, job, download.
+        login(self.client, self.secretariat)
+        with self.captureOnCommitCallbacks(execute=True):
+            queued = self.client.post(f"{reverse('plans:profile_pdf')}?year={YEAR}")
+        self.assertEqual(queued.status_code, 302)
+        document = Document.objects.get()
+        self.assertEqual(document.status, DocumentStatus.DONE)
+        response = self.client.get(reverse("core:document_download", args=[document.pk]))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "application/pdf")
+        self.assertIn(f"profil-anak-64.71-{YEAR}.pdf", response["Content-Disposition"])
         content = response.content
         self.assertTrue(content.startswith(b"%PDF"))
         # The document title names the city (WeasyPrint stores it, UTF-16 hex, in a stream).
@@ -295,7 +308,7 @@ class ProfileTests(TestCase):
     # -- who may see it ------------------------------------------------------------------------
 
     def test_access(self) -> None:
-        for name in ("plans:profile", "plans:profile_pdf", "plans:profile_xlsx"):
+        for name in ("plans:profile", "plans:profile_xlsx"):
             assert_access_matrix(
                 self,
                 f"{reverse(name)}?year={YEAR}",
@@ -306,6 +319,16 @@ class ProfileTests(TestCase):
                 expect_read_only=OK,
                 expect_allowed=Expect(200),
             )
+        # The PDF is asked for with a POST and answered with its progress page (issue #11).
+        assert_access_matrix(
+            self,
+            f"{reverse('plans:profile_pdf')}?year={YEAR}",
+            method="post",
+            allowed=self.secretariat,
+            no_permission=self.worker,
+            anonymous=LOGIN_REDIRECT,
+            expect_allowed=Expect(302, "/documents/"),
+        )
 
     def test_another_city_sees_its_own_profile_only(self) -> None:
         response = self._get("plans:profile", self.other_secretariat, year=str(YEAR))
