@@ -64,11 +64,8 @@ def feature_collection(*features: tuple[str, dict[str, Any] | None]) -> dict[str
     }
 
 
-#: The reference list of Kota Balikpapan's regions, shared by the whole project.
-# The shared material lies beside the repository (../shared), in a session and in CI alike.
-SHARED_BALIKPAPAN_CSV = (
-    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "balikpapan-regions.csv"
-)
+#: The reference list of Kota Balikpapan's regions, bundled with Layak (see its README).
+BALIKPAPAN_CSV = Path(__file__).resolve().parents[1] / "data" / "balikpapan-regions.csv"
 
 
 def read_region_rows(path: Path) -> list[dict[str, str]]:

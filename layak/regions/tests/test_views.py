@@ -19,7 +19,7 @@ from layak.regions.maps import MapShape, render_svg
 from layak.regions.models import Region
 from layak.regions.services import regions_load_bundled
 from layak.regions.tests.factories import (
-    SHARED_BALIKPAPAN_CSV,
+    BALIKPAPAN_CSV,
     feature_collection,
     make_region,
     read_region_rows,
@@ -92,7 +92,7 @@ class RegionListPageTests(RegionPagesTestCase):
         )
         expected = sorted(
             (row["code"], row["name"], row["postcode"])
-            for row in read_region_rows(SHARED_BALIKPAPAN_CSV)
+            for row in read_region_rows(BALIKPAPAN_CSV)
             if row["level"] == "kelurahan"
         )
         self.assertEqual(len(shown), 34)
