@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from bench import cases, indicators, reencrypt, scoring
+from bench import cases, disclosure, indicators, reencrypt, scoring
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "names",
         nargs="*",
         metavar="NAME",
-        help="scoring, cases, indicators, reencrypt (default: every benchmark)",
+        help="scoring, cases, indicators, reencrypt, disclosure (default: every benchmark)",
     )
     cases.add_arguments(parser.add_argument_group("cases"))
     indicators.add_arguments(parser.add_argument_group("indicators"))
@@ -31,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cases": lambda: cases.main(options.victims, options.repeats),
         "indicators": lambda: indicators.main(options.scale, options.repeats, options.values),
         "reencrypt": lambda: reencrypt.main(options.victims),
+        "disclosure": lambda: disclosure.main(options.scale),
     }
     unknown = [name for name in options.names if name not in benchmarks]
     if unknown:

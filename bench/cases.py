@@ -17,15 +17,25 @@ two warm-up runs; median and 95th percentile):
 
 * a case worker's list: ``selectors.my_cases(user)[:50]`` evaluated, for a worker with about a
   hundred open cases (the person is loaded fresh before each run, as a request would);
-* ``selectors.case_statistics`` of one city for the last full year, victims by form of violence
-  and by kecamatan.
+* ``statistics.case_statistic`` of one city for the last full year, victims by form of
+  violence and by kecamatan. It counts the city-year's whole linked set of case tables and
+  protects it (``layak.core.disclosure``); the result is cached by a fingerprint, so each run
+  first empties the process-local memo and, unless the cache is a dummy (``LAYAK_CACHE=dummy``,
+  as ``make bench`` sets it), this process's locmem cache: every measured call protects. The
+  reference counts only the one table, without protection.
 
 For the list, the run also prints the query plan and times ``team_list_rewritten``, the same
 list with the team filter written so that PostgreSQL can use its indexes (a suggestion, not
-Layak's code); for the statistics, their plans.
+Layak's code); for the statistics, where the time goes (``case_counts``, building the linked
+set, ``protect``, the cache key; the protection's share of the call), the call with the
+protection memoised, the cells hidden, and the plans.
 
-The ORM's rows (case ids in order; the statistic's shown cells and total) must equal the SQL's,
-otherwise the run prints MISMATCH and exits 1. Times are printed, never asserted.
+The list's case ids (in order) must equal the SQL's; of a statistic, every shown cell must equal
+the SQL's count (0 for a category the SQL does not return: Layak lists every category, zeros
+included), hidden cells are skipped, every category the SQL counts must be one of Layak's, and a
+shown total must equal the SQL's. Otherwise the run prints MISMATCH and exits 1. Times are
+printed, never asserted. ``LAYAK_CASE_STATS_REQUIRE_CONSENT`` must be off (the default): the
+benchmark records no consents.
 
 Run with ``python -m bench cases [--victims N] [--repeats N]`` or ``python -m bench.cases``;
 ``DATABASE_URL`` must name an empty PostgreSQL database (emptied again at the end).
@@ -457,14 +467,17 @@ ORDER BY c.followup_due, c.opened_on DESC, c.id DESC
 LIMIT %(page)s
 """
 
+#: Keyed by the lookup CODE, as ``statistics.case_statistic`` keys its forms; a victim without a
+#: form joins no lookup (key NULL: counted in the total only, as Layak's unpublished rest).
 FORM_SQL = """
-SELECT GROUPING(vf.lookup_id), vf.lookup_id, COUNT(DISTINCT v.id)
+SELECT GROUPING(l.code), l.code, COUNT(DISTINCT v.id)
 FROM cases_victim v
 JOIN cases_case c ON c.id = v.case_id
 JOIN regions_region r ON r.id = c.region_id
 LEFT JOIN cases_victim_forms vf ON vf.victim_id = v.id
+LEFT JOIN cases_lookup l ON l.id = vf.lookup_id
 WHERE r.code = %(city)s AND c.opened_on >= %(start)s AND c.opened_on < %(end)s
-GROUP BY GROUPING SETS ((vf.lookup_id), ())
+GROUP BY GROUPING SETS ((l.code), ())
 """
 
 KECAMATAN_SQL = r"""
@@ -517,15 +530,36 @@ def sql_statistic(sql: str, params: dict[str, Any]) -> tuple[dict[str, int], int
 
 
 def statistic_mismatch(name: str, stat: Any, cells: dict[str, int], total: int) -> list[str]:
-    """Shown cells and the total must equal the SQL's (suppressed cells are skipped)."""
-    ours = {c.key: c.value for c in stat.cells if c.value is not None}
-    theirs = {k: v for k, v in cells.items() if k in ours}
+    """Every shown cell and a shown total must equal the SQL's count (a category the SQL does
+    not return is 0: Layak lists every category, zeros included); hidden cells are skipped but
+    must show the one hidden mark; every category the SQL counts must be one of Layak's."""
+    from layak.core.disclosure import hidden_mark
+
+    keys = {c.key for c in stat.cells}
     lines = []
-    if ours != theirs or set(cells) != {c.key for c in stat.cells}:
-        lines.append(f"{name}: Layak cells {ours} != SQL {cells}")
+    if missing := sorted(set(cells) - keys):
+        lines.append(f"{name}: SQL categories {missing} missing from Layak's {sorted(keys)}")
+    wrong = {
+        c.key: (c.value, cells.get(c.key, 0))
+        for c in stat.cells
+        if c.value is not None and c.value != cells.get(c.key, 0)
+    }
+    if wrong:
+        lines.append(f"{name}: shown cells (Layak, SQL) differ: {wrong}")
+    marks = {c.display for c in stat.cells if c.hidden}
+    if stat.total_hidden:
+        marks.add(stat.total_display)
+    if marks - {hidden_mark()}:
+        lines.append(f"{name}: hidden cells show {sorted(marks)}, not {hidden_mark()!r}")
     if stat.total is not None and stat.total != total:
         lines.append(f"{name}: Layak total {stat.total} != SQL {total}")
     return lines
+
+
+def hidden_text(stat: Any) -> str:
+    """E.g. "2 of 7 hidden" (the total counted as a cell)."""
+    hidden = sum(c.hidden for c in stat.cells) + int(stat.total_hidden)
+    return f"{hidden} of {len(stat.cells) + 1} hidden"
 
 
 def pick_worker(world: World) -> tuple[int, int]:
@@ -558,13 +592,16 @@ def plan_summary(sql: str, params: dict[str, Any]) -> str:
 
 
 def run(victims: int, repeats: int) -> int:
+    from django.core.cache import caches
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
     from django.db import transaction
-    from django.db.models import Q
     from django.utils import timezone
 
     from layak.accounts.models import User
-    from layak.cases import selectors
+    from layak.cases import selectors, statistics
     from layak.cases.models import Case, CaseMember, Victim
+    from layak.core.disclosure import protect
 
     rng = random.Random(SEED)
     today = timezone.localdate()
@@ -582,6 +619,7 @@ def run(victims: int, repeats: int) -> int:
     )
     errors: list[str] = []
     rows: list[tuple[str, Timing, Timing]] = []
+    hidden: dict[str, str] = {}
 
     user_pk, open_count = pick_worker(world)
     list_params = {"user": user_pk, "agency": User.objects.get(pk=user_pk).agency_id, "page": PAGE}
@@ -611,22 +649,62 @@ def run(victims: int, repeats: int) -> int:
         "start": datetime.date(year, 1, 1),
         "end": datetime.date(year + 1, 1, 1),
     }
+
+    # Every call protects: the process-local memo of ``protect_cached`` is emptied before each
+    # run, and the cache is a dummy (``LAYAK_CACHE=dummy``, as ``make bench`` sets it) or this
+    # process's own locmem cache, emptied too. A shared cache (Redis) is left alone.
+    local_cache = isinstance(caches["default"], LocMemCache)
+    if not isinstance(caches["default"], DummyCache | LocMemCache):
+        print("  NOTE: a shared cache may answer the protection; run with LAYAK_CACHE=dummy")
+
+    def cold() -> None:
+        statistics._MEMO.clear()
+        if local_cache:
+            caches["default"].clear()
+
     for dimension, sql in (("form", FORM_SQL), ("kecamatan", KECAMATAN_SQL)):
 
         def layak_stat(dimension: str = dimension) -> Any:
-            return selectors.case_statistics(
-                region_filter=Q(region__code=city.code),
-                year=year,
-                unit="victims",
-                dimension=dimension,
+            return statistics.case_statistic(
+                city=city, year=year, unit="victims", dimension=dimension
             )
 
         def sql_stat(sql: str = sql) -> tuple[dict[str, int], int]:
             return sql_statistic(sql, stat_params)
 
-        (stat, t_ours), ((cells, total), t_theirs) = alternate([layak_stat, sql_stat], repeats)
+        (stat, t_ours), ((cells, total), t_theirs) = alternate(
+            [layak_stat, sql_stat], repeats, before=cold
+        )
         errors += statistic_mismatch(dimension, stat, cells, total)
         rows.append((f"victims by {dimension}, {year} ({total})", t_ours, t_theirs))
+        hidden[dimension] = hidden_text(stat)
+
+    # Where the statistic's time goes, measured in the same rounds: the whole call with every
+    # call protecting (first in each round, after the memo is emptied), counting
+    # (``case_counts``, the queries), building the linked set, protecting it (``protect``, what
+    # the cache saves), its cache key, and the whole call again with the memo warm (a repeated
+    # call in one process, as after the first page of a city-year).
+    counts = statistics.case_counts(city, year)
+    linked = statistics.linked_from_counts(counts)
+
+    def form_stat() -> Any:
+        return statistics.case_statistic(city=city, year=year, unit="victims", dimension="form")
+
+    parts = alternate(
+        [
+            form_stat,
+            lambda: statistics.case_counts(city, year),
+            lambda: statistics.linked_from_counts(counts),
+            lambda: protect(linked),
+            lambda: statistics.fingerprint(linked),
+            form_stat,
+        ],
+        repeats,
+        before=cold,
+    )
+    (_, t_cold), (_, t_count), (_, t_link), (protected, t_protect), (_, t_key), (_, t_warm) = parts
+    if protected.hidden != statistics.case_tables(city, year).hidden:
+        errors.append("protect: other cells hidden than case_tables'")
 
     header = ("scenario", "Layak med", "p95", "q", "SQL med", "p95", "q", "ratio")
     print(
@@ -656,6 +734,22 @@ def run(victims: int, repeats: int) -> int:
         f"  the list as owner OR pk IN (member case ids), ORM: median "
         f"{seconds_text(t_rewritten.median)}, p95 {seconds_text(t_rewritten.p95)}, "
         f"{t_rewritten.queries} queries"
+    )
+    print(
+        f"  victims by form, Layak, every call protecting: median {seconds_text(t_cold.median)}"
+        f" = counting (case_counts, {t_count.queries} queries) {seconds_text(t_count.median)}"
+        f" + linking {seconds_text(t_link.median)} + protection (protect) "
+        f"{seconds_text(t_protect.median)} + cache key {seconds_text(t_key.median)} + the rest "
+        f"(labels); protection {t_protect.median / t_cold.median:.0%} of the call"
+    )
+    print(
+        f"  the same with the protection memoised (a repeated call): median "
+        f"{seconds_text(t_warm.median)}, p95 {seconds_text(t_warm.p95)}, {t_warm.queries} queries"
+    )
+    print(
+        f"  the city-year's linked set: {len(linked.values):,} cells, {len(linked.published):,} "
+        f"published, {len(protected.hidden)} hidden; victims by form {hidden['form']}, "
+        f"by kecamatan {hidden['kecamatan']}"
     )
     for dimension, sql in (("form", FORM_SQL), ("kecamatan", KECAMATAN_SQL)):
         print(f"  plan of victims by {dimension}: {plan_summary(sql, stat_params)}")

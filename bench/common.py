@@ -7,6 +7,7 @@ functions, after that.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -220,3 +221,13 @@ def vacuum_analyse(models: Iterable[Any]) -> None:
         for model in models:
             cursor.execute(f"VACUUM {model._meta.db_table}")
         cursor.execute("ANALYZE")
+
+
+def scale_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup, cities: int) -> None:
+    """``--scale``: the share of the country's kab/kota a national benchmark builds."""
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help=f"share of the {cities} kab/kota to build (each keeps its shape); default 1",
+    )

@@ -59,6 +59,7 @@ from bench.common import (
     environment,
     report_mismatches,
     reset_sequence,
+    scale_argument,
     seconds_text,
     throwaway_database,
     vacuum_analyse,
@@ -677,12 +678,7 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    parser.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help=f"share of the {CITIES} kab/kota to build (each keeps its shape); default 1",
-    )
+    scale_argument(parser, CITIES)
     parser.add_argument(
         "--no-values",
         dest="values",

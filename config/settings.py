@@ -337,8 +337,17 @@ LAYAK_BREAK_GLASS_HOURS = env_int("LAYAK_BREAK_GLASS_HOURS", 4)
 LAYAK_CASE_INTAKE_AGENCY = env_str("LAYAK_CASE_INTAKE_AGENCY", "uptd-ppa")
 # Count only cases with consent to statistics in every statistic.
 LAYAK_CASE_STATS_REQUIRE_CONSENT = env_bool("LAYAK_CASE_STATS_REQUIRE_CONSENT", False)
-# Cells below this are shown as "<N" whenever a count leaves the case team.
+# Disclosure control (layak.core.disclosure, docs/disclosure.md): counts of 1..LAYAK_SMALL_CELL-1
+# are never published; further cells are hidden until a reader of everything published together
+# cannot narrow a small count to fewer than LAYAK_PROTECTION_RANGE values (by default the
+# same 5), nor push it below/above the lower/upper protection levels. Zeros are published
+# unless LAYAK_SHOW_ZEROS is off. Every hidden cell shows the same mark.
 LAYAK_SMALL_CELL = env_int("LAYAK_SMALL_CELL", 5)
+LAYAK_PROTECTION_RANGE = env_int("LAYAK_PROTECTION_RANGE", LAYAK_SMALL_CELL)
+LAYAK_PROTECTION_UPPER = env_int("LAYAK_PROTECTION_UPPER", 0)
+LAYAK_PROTECTION_LOWER = env_int("LAYAK_PROTECTION_LOWER", 0)
+LAYAK_SHOW_ZEROS = env_bool("LAYAK_SHOW_ZEROS", True)
+LAYAK_HIDDEN_MARK = env_str("LAYAK_HIDDEN_MARK", "[c]")
 # Years after closure when `layak anonymise_closed_cases` removes identifying data.
 LAYAK_CASE_RETENTION_YEARS = env_int("LAYAK_CASE_RETENTION_YEARS", 10)
 # Public report form: submissions and status checks allowed per address per hour.

@@ -18,7 +18,17 @@ from layak.cases.permissions import (
     referrals_inbox,
     statistics_region_filter,
 )
-from layak.cases.selectors import DIMENSIONS, REPORT_DIMENSIONS, UNITS, case_statistics, my_cases
+from layak.cases.selectors import my_cases
+from layak.cases.statistics import (
+    DIMENSIONS,
+    REPORT_DIMENSIONS,
+    UNITS,
+    case_statistic,
+    cities_for_statistics,
+)
+from layak.core.disclosure import publishes
+from layak.regions.models import Region
+from layak.regions.selectors import home_region
 
 router = Router(tags=["cases"])
 
@@ -68,15 +78,20 @@ class ReferralOut(Schema):
 class CellOut(Schema):
     key: str
     label: str
-    value: str  # a number, or "<5" when suppressed
+    value: int | None  # None when hidden
+    hidden: bool
+    display: str  # the number, or the one hidden mark ("[c]")
 
 
 class StatisticOut(Schema):
+    city: str
     year: int
     unit: str
     dimension: str
     cells: list[CellOut]
-    total: str
+    total: int | None
+    total_hidden: bool
+    total_display: str
 
 
 def _row(case: Case, masked: list[str]) -> CaseRowOut:
@@ -124,13 +139,31 @@ def referral_list(request: HttpRequest) -> list[ReferralOut]:
     ]
 
 
+def _statistics_city(cities: list[Region], code: str | None) -> Region | None:
+    if code:
+        return next((c for c in cities if c.code == code), None)
+    home = home_region()
+    return next((c for c in cities if home is not None and c.pk == home.pk), None) or (
+        cities[0] if cities else None
+    )
+
+
 @router.get(
-    "/statistics/", response={200: StatisticOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut}
+    "/statistics/",
+    response={200: StatisticOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
+@publishes("cases")
 def statistics(
-    request: HttpRequest, year: int | None = None, unit: str = "victims", dimension: str = "form"
+    request: HttpRequest,
+    year: int | None = None,
+    unit: str = "victims",
+    dimension: str = "form",
+    city: str | None = None,
 ) -> Status[ErrorOut] | StatisticOut:
-    region_filter = statistics_region_filter(request.user, "region__code")
+    """Counts of one kab/kota and year, hidden exactly as on the statistics page and in the
+    roll-ups (one protected set per kab/kota and year). Readers whose scope covers several
+    kab/kota name one with ``city`` (default: the deployment's home kab/kota, else the first)."""
+    region_filter = statistics_region_filter(request.user, "code")
     if region_filter is None:
         raise PermissionDenied
     allowed = REPORT_DIMENSIONS if unit == "reports" else DIMENSIONS
@@ -138,14 +171,25 @@ def statistics(
         return Status(400, ErrorOut(detail="Unknown unit or dimension."))
     if year is not None and not 2000 <= year <= 2100:
         return Status(400, ErrorOut(detail="The year must lie between 2000 and 2100."))
+    agency = getattr(request.user, "agency", None)
+    cities = cities_for_statistics(region_filter, agency.region if agency is not None else None)
+    chosen = _statistics_city(cities, city)
+    if chosen is None:
+        return Status(404, ErrorOut(detail="No such kab/kota."))
     year = year or timezone.localdate().year
-    table = case_statistics(region_filter=region_filter, year=year, unit=unit, dimension=dimension)
+    table = case_statistic(city=chosen, year=year, unit=unit, dimension=dimension)
     return StatisticOut(
+        city=chosen.code,
         year=year,
         unit=unit,
         dimension=dimension,
-        cells=[CellOut(key=c.key, label=c.label, value=c.display) for c in table.cells],
-        total=table.total_display,
+        cells=[
+            CellOut(key=c.key, label=c.label, value=c.value, hidden=c.hidden, display=c.display)
+            for c in table.cells
+        ],
+        total=table.total,
+        total_hidden=table.total_hidden,
+        total_display=table.total_display,
     )
 
 

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms import Form
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,20 +78,21 @@ from layak.cases.permissions import (
 )
 from layak.cases.selectors import (
     access_log,
-    case_statistics,
     due_today,
     my_cases,
     overdue_cases,
     referrals_waiting,
-    statistics_years,
 )
+from layak.cases.statistics import case_statistic, cities_for_statistics, statistics_years
 from layak.core.audit import audit_record
+from layak.core.disclosure import legend_text, publishes
 from layak.core.errors import ConflictError
 from layak.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_response, download
 from layak.core.models import AuditAction
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
+from layak.regions.models import Region
 from layak.regions.selectors import home_region
 
 
@@ -989,15 +990,41 @@ def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
 # -- statistics and export ------------------------------------------------------------------
 
 
+def _statistics_city(request: HttpRequest, cities: list[Region]) -> Region:
+    """The kab/kota whose statistics the reader asked for. Statistics are per kab/kota, so a
+    reader whose scope covers several (national or provincial staff) picks one (``?city=``);
+    the deployment's home kab/kota, or else the first, is the default."""
+    wanted = request.GET.get("city", "")
+    if wanted:
+        found = next((c for c in cities if c.code == wanted), None)
+        if found is None:
+            raise Http404
+        return found
+    home = home_region()
+    return next((c for c in cities if home is not None and c.pk == home.pk), cities[0])
+
+
+@publishes("cases")
 @login_required
 @menu("case_statistics")
 def statistics(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    region_filter = statistics_region_filter(user, "region__code")
+    region_filter = statistics_region_filter(request.user, "code")
     if region_filter is None:
         raise PermissionDenied
-    years = statistics_years(region_filter)
-    form = StatisticsForm(request.GET or None, years=years)
+    cities = cities_for_statistics(region_filter, _city(request.user))
+    if not cities:
+        raise Http404
+    city = _statistics_city(request, cities)
+    years = statistics_years(city)
+    asked = bool(set(request.GET) - {"city", "format"})
+    form = StatisticsForm(request.GET if asked else None, years=years)
+    context: dict[str, Any] = {
+        "form": form,
+        "table": None,
+        "cities": cities if len(cities) > 1 else [],
+        "city": city,
+        "legend": legend_text(),
+    }
     year, unit, dimension = years[0], "victims", "form"
     if form.is_bound and form.is_valid():
         year, unit, dimension = (
@@ -1006,22 +1033,19 @@ def statistics(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["dimension"],
         )
     elif form.is_bound:
-        return render(request, "cases/statistics.html", {"form": form, "table": None}, status=400)
-    table = case_statistics(region_filter=region_filter, year=year, unit=unit, dimension=dimension)
+        return render(request, "cases/statistics.html", context, status=400)
+    table = case_statistic(city=city, year=year, unit=unit, dimension=dimension)
     if request.GET.get("format") == "csv":
         return csv_response(
-            f"cases-{year}-{unit}-{dimension}.csv",
+            f"cases-{city.code}-{year}-{unit}-{dimension}.csv",
             ("key", "label", "value"),
             [
                 *[(c.key, c.label, c.display) for c in table.cells],
                 ("total", _("Total"), table.total_display),
             ],
         )
-    return render(
-        request,
-        "cases/statistics.html",
-        {"form": form, "table": table, "year": year, "small": int(settings.LAYAK_SMALL_CELL)},
-    )
+    context.update({"table": table, "year": year, "unit": unit})
+    return render(request, "cases/statistics.html", context)
 
 
 @login_required

@@ -16,10 +16,10 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from layak.cases.models import Channel, Report, ReportStatus
-from layak.cases.selectors import small_cell, suppress
+from layak.cases.statistics import area_key, case_tables
 from layak.community.models import Activity, ActivityKind
 from layak.community.selectors import coverage_of
+from layak.core.disclosure import hidden_mark
 from layak.evaluations.suggestions import Suggestion
 from layak.indicators.derived import DerivedRow, end_of
 from layak.regions.models import Region
@@ -45,7 +45,7 @@ def _reference_day(year: int) -> datetime.date:
     return min(today, datetime.date(year, 12, 31))
 
 
-def _kelurahan(area: Region, year: int, on: datetime.date) -> Suggestion:
+def _kelurahan(city: Region, area: Region, year: int, on: datetime.date) -> Suggestion:
     cov = coverage_of(area, on=on)
     row = cov.rows[0] if cov.rows else None
     prevention = Activity.objects.filter(
@@ -54,15 +54,17 @@ def _kelurahan(area: Region, year: int, on: datetime.date) -> Suggestion:
     patrols = Activity.objects.filter(
         group__agency__area=area, date__year=year, kind=ActivityKind.PATROL
     ).count()
-    reports = Report.objects.filter(channel=Channel.PATBM, kelurahan=area, received_at__year=year)
-    reported = reports.count()
-    referred = reports.filter(status__in=[ReportStatus.CASE, ReportStatus.MERGED]).count()
-    # Report and case counts leave the case team here: small cells are suppressed.
-    shown, shown_total = suppress({"referred": referred, "other": reported - referred}, reported)
-    limit = small_cell()
+    # Report and case counts leave the case team here: they are cells of the city-year's one
+    # protected set of case-derived tables, hidden exactly as everywhere else.
+    tables = case_tables(city, year)
+    reported_key, referred_key = area_key("patbm", area.code), area_key("referred", area.code)
+    if reported_key in tables.linked.published:
+        reported, referred = tables.shown(reported_key), tables.shown(referred_key)
+    else:
+        reported = referred = None  # not a kelurahan of the city's tree: nothing is published
 
     def cell(value: int | None) -> str:
-        return f"<{limit}" if value is None else str(value)
+        return hidden_mark() if value is None else str(value)
 
     if row is None or row.group is None:
         state = _("has no PATBM group profile")
@@ -84,10 +86,10 @@ def _kelurahan(area: Region, year: int, on: datetime.date) -> Suggestion:
         "year": year,
         "prevention": prevention,
         "patrols": patrols,
-        "reported": cell(shown_total),
-        "referred": cell(shown["referred"]),
+        "reported": cell(reported),
+        "referred": cell(referred),
     }
-    counted = {REPORTED: shown_total, REFERRED: shown["referred"]}
+    counted = {REPORTED: reported, REFERRED: referred}
     return Suggestion(
         source=_("PATBM module, %(year)d") % {"year": year},
         text=text,
@@ -139,7 +141,7 @@ def compute(city: Region, year: int, area: Region | None) -> Suggestion | None:
     if not area.code.startswith(f"{city.code}."):
         return None
     if area.code.count(".") >= 3:
-        return _kelurahan(area, year, on)
+        return _kelurahan(city, area, year, on)
     return _share(area, year, on)
 
 

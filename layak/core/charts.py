@@ -1,15 +1,38 @@
 """Server-rendered SVG bar charts: one picture for pages and reports, no JavaScript, and
 allowed by the content security policy (attributes, no inline styles). Each chart is shown with
-its data as a table by the page that uses it."""
+its data as a table by the page that uses it.
+
+Charts and maps draw a cell hidden by disclosure control (:mod:`layak.core.disclosure`) with one
+diagonal hatch — never as 0, never as a gap, never as "no data" — and the page puts the legend of
+the hatch (``.hatch-swatch`` and :func:`layak.core.disclosure.legend_text`) beside them:
+:func:`hatch_pattern` is the SVG ``<pattern>``, :func:`hatch_id` its id."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+
+def hatch_id(title: str) -> str:
+    """The id of a chart's or map's hatch pattern: stable for the same picture, distinct between
+    the pictures of one page (their titles differ)."""
+    return "hatch-" + hashlib.sha256(title.encode()).hexdigest()[:10]
+
+
+def hatch_pattern(pattern_id: str) -> str:
+    """An SVG ``<defs>`` with a diagonal hatch pattern (drawn with attributes only)."""
+    return (
+        f'<defs><pattern id="{pattern_id}" width="4" height="4" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)">'
+        '<rect width="4" height="4" class="hatch-ground" fill="#ffffff"/>'
+        '<line x1="0" y1="0" x2="0" y2="4" class="hatch-line" stroke="#57606a" '
+        'stroke-width="1.5"/></pattern></defs>'
+    )
 
 
 @dataclass(frozen=True)

@@ -140,3 +140,61 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.pk}"
+
+
+class DisclosureAudit(models.Model):
+    """One run of ``layak disclosure_audit`` for one kab/kota (issue #12): every table the
+    registered families publish was attacked with linear programmes; ``ok`` is False when a
+    hidden cell could be narrowed below the protection (``LAYAK_SMALL_CELL``). While the
+    newest audit of the home city has failed, the public statistics pages serve the snapshot
+    taken at the last passing audit (:mod:`layak.core.disclosure.publishing`).
+
+    Only counts, published keys and hidden-cell keys (area codes, periods, categories) are
+    stored, never a name."""
+
+    city_code = models.CharField(_("region"), max_length=20, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    ok = models.BooleanField(_("passed"), default=False)
+    tables = models.PositiveIntegerField(_("tables"), default=0)
+    hidden_cells = models.PositiveIntegerField(_("hidden cells"), default=0)
+    cells_short = models.PositiveIntegerField(_("cells short of the protection"), default=0)
+    narrowest = models.JSONField(_("narrowest intervals"), default=list, blank=True)
+    information_loss = models.JSONField(_("information loss"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("disclosure audit")
+        verbose_name_plural = _("disclosure audits")
+
+    def __str__(self) -> str:
+        return f"{self.city_code} {self.started_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'FAILED'}"
+
+
+class PublishedSnapshot(models.Model):
+    """A public statistics page or CSV as an anonymous visitor received it right after the
+    last passing disclosure audit (issue #12), served instead of the live page while the
+    newest audit has failed. One row per city, path and language."""
+
+    city_code = models.CharField(_("region"), max_length=20)
+    path = models.CharField(_("path"), max_length=300)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.PositiveSmallIntegerField(_("status"), default=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    body = models.BinaryField(_("body"))
+    audited_at = models.DateTimeField(_("audited at"))
+
+    class Meta:
+        ordering = ["city_code", "path", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city_code", "path", "language"], name="published_snapshot_unique"
+            )
+        ]
+        verbose_name = _("published snapshot")
+        verbose_name_plural = _("published snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.city_code} {self.path} {self.language}"

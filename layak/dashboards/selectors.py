@@ -1,6 +1,10 @@
 """Reads of the dashboards (issue #6). They read Rollup, Award, Target and Challenge rows only
 (never raw values or cases), each page with a fixed number of queries whatever the number of
-kecamatan and kelurahan."""
+kecamatan and kelurahan.
+
+Case-derived cells come suppressed from the roll-up (``Rollup.suppressed``, by the one
+disclosure-control module); every page, chart, CSV and API shows such a cell as the one hidden
+mark (:func:`layak.core.disclosure.hidden_mark`) and never its number; charts draw it hatched."""
 
 from __future__ import annotations
 
@@ -14,8 +18,8 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from layak.cases.selectors import hidden_text
 from layak.core.charts import Bar, bar_chart
+from layak.core.disclosure import hidden_mark
 from layak.dashboards.charts import sparkline
 from layak.dashboards.models import Challenge
 from layak.evaluations.awards import awards_of
@@ -57,10 +61,18 @@ class Point:
 
     @property
     def display(self) -> str:
-        """The value as shown: ``<5`` for a suppressed cell, never its number."""
+        """The value as shown: the hidden mark for a suppressed cell, never its number; "—"
+        when there is no value."""
         if self.suppressed:
-            return hidden_text()
+            return hidden_mark()
         return "—" if self.value is None else str(self.value)
+
+    @property
+    def numerator_display(self) -> str:
+        """The numerator as shown (the hidden mark for a suppressed cell)."""
+        if self.suppressed:
+            return hidden_mark()
+        return "—" if self.numerator is None else str(self.numerator)
 
 
 def _point(row: Rollup, definition: Definition) -> Point:
@@ -163,11 +175,18 @@ class Series:
         }
 
     @property
+    def has_hidden(self) -> bool:
+        """Whether a point is hidden (the chart and table then show the legend)."""
+        return any(p.suppressed for p in self.points)
+
+    @property
     def chart(self) -> SafeString:
         return sparkline(
             [p.value for p in self.points],
             title=self.title,
             target=self.target if self.comparable else None,
+            hidden=[p.suppressed for p in self.points],
+            labels=[p.period for p in self.points],
         )
 
 
@@ -328,6 +347,11 @@ def areas_below(city: Region, parent: Region, figure: Definition | None) -> list
     return [AreaFigure(region, latest.get(region.pk)) for region in regions]
 
 
+def areas_hide(areas: Iterable[AreaFigure]) -> bool:
+    """Whether a list of areas shows a hidden figure (and so the legend)."""
+    return any(a.point is not None and a.point.suppressed for a in areas)
+
+
 # -- pages --------------------------------------------------------------------------------------
 
 
@@ -341,6 +365,10 @@ class CityOverview:
     figure_choices: list[Definition]
     kecamatan: list[AreaFigure]
     award_chart: SafeString = field(default_factory=lambda: SafeString(""))
+
+    @property
+    def kecamatan_hide(self) -> bool:
+        return areas_hide(self.kecamatan)
 
 
 def award_chart(awards: Sequence[Award], title: str) -> SafeString:
@@ -441,6 +469,10 @@ class AreaPage:
     figure: Definition | None
     figure_choices: list[Definition]
     children: list[AreaFigure]
+
+    @property
+    def children_hide(self) -> bool:
+        return areas_hide(self.children)
 
 
 def area_levels(area: Region) -> list[str]:

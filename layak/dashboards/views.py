@@ -2,7 +2,11 @@
 every chart, and the secretariat's page for the challenges. Thin: selectors do the reading.
 
 Pages are personal (they depend on the person's city and language): they may be kept by the
-browser only (``Cache-Control: private``), never by a shared cache."""
+browser only (``Cache-Control: private``), never by a shared cache.
+
+A hidden cell shows the one hidden mark everywhere; in a CSV the mark stands in the cell itself
+(no note row, so the file stays a header and data rows), and the page offering it carries the
+legend."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 
+from layak.core.disclosure import legend_text, publishes
 from layak.core.exports import csv_response
 from layak.core.pages import menu
 from layak.core.permissions import require
@@ -34,6 +39,9 @@ from layak.indicators.models import Cluster, Definition
 from layak.indicators.permissions import indicator_city
 
 View = Callable[..., HttpResponse]
+
+#: What the dashboards publish: indicator roll-ups, case-derived ones among them.
+PUBLISHED = ("indicators", "cases")
 
 
 def private_page(view: View) -> View:
@@ -77,6 +85,7 @@ def _summary(series: selectors.Series) -> list[Any]:
     ]
 
 
+@publishes(*PUBLISHED)
 @login_required
 @menu("dashboards")
 @private_page
@@ -100,6 +109,7 @@ def city(request: HttpRequest) -> HttpResponse:
             "overview": overview,
             "clusters": Cluster.choices,
             "can_manage": can_manage_challenges(request.user),
+            "legend": legend_text(),
         },
     )
 
@@ -118,6 +128,7 @@ def awards_csv(request: HttpRequest) -> HttpResponse:
     )
 
 
+@publishes(*PUBLISHED)
 @login_required
 @menu("dashboards")
 @private_page
@@ -132,9 +143,14 @@ def cluster(request: HttpRequest, cluster: str) -> HttpResponse:
             SUMMARY_HEADER,
             (_summary(series) for series in page.series),
         )
-    return render(request, "dashboards/cluster.html", {"page": page, "clusters": Cluster.choices})
+    return render(
+        request,
+        "dashboards/cluster.html",
+        {"page": page, "clusters": Cluster.choices, "legend": legend_text()},
+    )
 
 
+@publishes(*PUBLISHED)
 @login_required
 @menu("dashboards")
 @private_page
@@ -167,9 +183,10 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
                 for row in page.rows
             ),
         )
-    return render(request, "dashboards/area.html", {"page": page})
+    return render(request, "dashboards/area.html", {"page": page, "legend": legend_text()})
 
 
+@publishes(*PUBLISHED)
 @login_required
 @private_page
 def trend_csv(request: HttpRequest, code: str) -> HttpResponse:
@@ -199,7 +216,7 @@ def trend_csv(request: HttpRequest, code: str) -> HttpResponse:
                 place.code,
                 place.name,
                 point.period,
-                point.numerator,
+                point.numerator_display if point.suppressed else point.numerator,
                 point.denominator,
                 point.display,
                 series.target_of(point),

@@ -9,8 +9,9 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from layak.core.disclosure import publishes
 from layak.families import selectors, services
 from layak.families.permissions import can_counsel, counts_city, get_session_for
 
@@ -44,17 +45,25 @@ class SessionOut(Schema):
     notes: str
 
 
+#: How a hidden count appears in the string cells of the counts (``hidden_mark()``, "[c]").
+HIDDEN_CELL = (
+    'A count as a string of digits, or the hidden mark ("[c]", setting LAYAK_HIDDEN_MARK) when '
+    "the cell is hidden to protect children: the number is small, or would let a small number "
+    "be worked out. Every hidden cell shows the same mark."
+)
+
+
 class RowOut(Schema):
     key: str
     label: str
-    cells: dict[str, str]  # mode -> a number, or "<5" when suppressed
-    total: str
+    cells: dict[str, str] = Field(description="Mode -> count. " + HIDDEN_CELL)
+    total: str = Field(description=HIDDEN_CELL)
 
 
 class TableOut(Schema):
     rows: list[RowOut]
-    mode_totals: dict[str, str]
-    total: str
+    mode_totals: dict[str, str] = Field(description="Mode -> count. " + HIDDEN_CELL)
+    total: str = Field(description=HIDDEN_CELL)
 
 
 class CountsOut(Schema):
@@ -85,8 +94,11 @@ def my_bookings(request: HttpRequest) -> list[BookingOut]:
 
 
 @router.get("/counts/", response={200: CountsOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut})
+@publishes("families")
 def counts(request: HttpRequest, year: int | None = None) -> Status[ErrorOut] | CountsOut:
-    """Yearly sessions by topic and kecamatan and mode, small cells suppressed."""
+    """Yearly sessions by topic and kecamatan and mode, protected together with the counts page,
+    its CSV and the other Puspaga figures: a hidden cell is the string ``hidden_mark`` ("[c]"),
+    the same for every hidden cell; the numbers are strings of digits."""
     city = counts_city(request.user)
     if city is None:
         raise PermissionDenied

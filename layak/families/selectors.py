@@ -1,9 +1,11 @@
 """Reads of Puspaga (issue #5): free slots, work lists, and the yearly service counts.
 
-The counts leave the counselling room, so every published figure is suppressed: a cell below
-``LAYAK_SMALL_CELL`` is shown as "<5", and because the tables publish row and column totals, the
-next smallest cells of every row and column are hidden too until no hidden cell can be worked
-out by subtraction (the line-wise form of :func:`layak.cases.selectors.suppress`).
+The counts leave the counselling room, so every published figure goes through
+:mod:`layak.core.disclosure`: :func:`puspaga_counts` declares every Puspaga count of a city-year
+(topic x mode, kecamatan x mode, their shared mode totals and grand total, the families served
+and the families of each month) as ONE set of linked tables and protects them together, and the
+counts page, its CSV, the API, the indicator-8 suggestion, the monthly indicator and the
+disclosure audit all read that one result. Hidden cells show :func:`hidden_mark`.
 """
 
 from __future__ import annotations
@@ -18,13 +20,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from layak.cases.selectors import (
-    KECAMATAN_CODE_LENGTH,
-    hidden_text,
-    small_cell,
-    suppress,
-    suppress_lines,
-)
+from layak.core.disclosure import Linked, Protected, protect
 from layak.families.models import (
     HOLDS_SLOT,
     Booking,
@@ -198,15 +194,41 @@ def recent_sessions(user: Any) -> QuerySet[Session]:
 
 
 MODES = [m.value for m in Mode]
+KECAMATAN_CODE_LENGTH = 8  # "64.71.01": the kecamatan part of a kelurahan code
 TOPICS = [t.value for t in Topic]
 UNKNOWN = "-"
+MONTHS = [f"{m:02d}" for m in range(1, 13)]
+
+#: The keys of the cells every Puspaga count of a city-year is published as (tuples of str).
+TOTAL_KEY: tuple[str, ...] = ("total",)
+FAMILIES_KEY: tuple[str, ...] = ("families",)
+
+
+def cell_key(dimension: str, key: str, mode: str) -> tuple[str, ...]:
+    """A cell of a table: sessions of one topic (or kecamatan) in one mode."""
+    return (dimension, key, mode)
+
+
+def row_key(dimension: str, key: str) -> tuple[str, ...]:
+    """The row total of one topic (or kecamatan)."""
+    return (dimension, "row", key)
+
+
+def mode_key(mode: str) -> tuple[str, ...]:
+    """The sessions of one mode: the column total both tables publish."""
+    return ("col", mode)
+
+
+def month_key(month: str) -> tuple[str, ...]:
+    """Families served in one month (``"01"``..``"12"``): the indicator ``puspaga-layanan``."""
+    return ("month", month)
 
 
 @dataclass(frozen=True)
 class Row:
     key: str
     label: str
-    cells: list[str]  # one per mode, "<5" when hidden
+    cells: list[str]  # one per mode: the number, or hidden_mark() when hidden
     total: str
 
 
@@ -219,44 +241,75 @@ class CountTable:
 
 
 @dataclass(frozen=True)
-class ServiceCounts:
-    year: int
-    city: Region
-    by_topic: CountTable
-    by_kecamatan: CountTable
-    families: int  # distinct families served (not published as a cell)
+class CountFacts:
+    """The true Puspaga counts of one city-year, before suppression (never published as is)."""
 
-    @property
-    def modes(self) -> list[tuple[str, str]]:
-        return [(m.value, str(m.label)) for m in Mode]
+    by_topic: dict[tuple[str, str], int]  # (topic, mode) -> sessions
+    by_kecamatan: dict[tuple[str, str], int]  # (kecamatan code or "-", mode) -> sessions
+    kecamatan_keys: list[str]
+    families: int = 0  # distinct families served in the year
+    months: dict[str, int] | None = None  # "01".."12" -> distinct families served that month
+
+
+@dataclass(frozen=True)
+class PuspagaCounts:
+    """Every Puspaga count of one city-year that leaves the counsellors, declared as ONE set of
+    linked tables and suppressed together: the counts page, its CSV, the API, the indicator-8
+    suggestion and the monthly indicator all read their cells from here, so they hide the same
+    cells."""
+
+    facts: CountFacts
+    linked: Linked
+    protected: Protected
+
+    def display(self, key: Any) -> str:
+        return self.protected.display(key)
+
+    def shown(self, key: Any) -> int | None:
+        return self.protected.shown(key)
+
+
+def counts_linked(facts: CountFacts) -> Linked:
+    """The linked tables of one city-year: topic x mode and kecamatan x mode with their row
+    totals, the mode totals and grand total both tables share, the families served (at most
+    the sessions) and the families of each month (each month at most the year's families, the
+    year's at most the sum of the months, as one family can come in several months)."""
+    t = Linked()
+    specs = [
+        ("topic", facts.by_topic, TOPICS),
+        ("kecamatan", facts.by_kecamatan, facts.kecamatan_keys),
+    ]
+    for mode in MODES:
+        t.cell(mode_key(mode), sum(facts.by_topic.get((k, mode), 0) for k in TOPICS))
+    t.cell(TOTAL_KEY, sum(t.values[mode_key(m)] for m in MODES))
+    t.add_sum(TOTAL_KEY, [mode_key(m) for m in MODES])
+    for dimension, raw, keys in specs:
+        for key in keys:
+            cells = [t.cell(cell_key(dimension, key, m), raw.get((key, m), 0)) for m in MODES]
+            total = t.cell(row_key(dimension, key), sum(raw.get((key, m), 0) for m in MODES))
+            t.add_sum(total, cells)
+        for mode in MODES:
+            t.add_sum(mode_key(mode), [cell_key(dimension, k, mode) for k in keys])
+        t.add_sum(TOTAL_KEY, [row_key(dimension, k) for k in keys])
+    t.cell(FAMILIES_KEY, facts.families)
+    t.add_below(FAMILIES_KEY, TOTAL_KEY)
+    if facts.months is not None:
+        months = [t.cell(month_key(m), facts.months.get(m, 0)) for m in MONTHS]
+        t.add_cover(FAMILIES_KEY, months)
+    return t
+
+
+def protect_counts(facts: CountFacts) -> PuspagaCounts:
+    linked = counts_linked(facts)
+    return PuspagaCounts(facts=facts, linked=linked, protected=protect(linked))
 
 
 def _tables(
-    specs: list[tuple[str, dict[tuple[str, str], int], list[str], dict[str, str]]],
+    counts: PuspagaCounts, specs: list[tuple[str, list[str], dict[str, str]]]
 ) -> list[CountTable]:
-    """Count tables that share their mode totals and grand total, suppressed as ONE system:
-    a total hidden in one table but shown in another would let a reader subtract a cell."""
-    values: dict[Any, int] = {}
-    lines: list[list[Any]] = []
-    for dimension, raw, keys, _labels in specs:
-        for key in keys:
-            for mode in MODES:
-                values[(dimension, key, mode)] = raw.get((key, mode), 0)
-            values[(dimension, "row", key)] = sum(raw.get((key, m), 0) for m in MODES)
-            lines.append([*[(dimension, key, m) for m in MODES], (dimension, "row", key)])
-        for mode in MODES:
-            lines.append([*[(dimension, k, mode) for k in keys], ("col", mode)])
-        lines.append([*[(dimension, "row", k) for k in keys], ("total",)])
-    _first, first_raw, first_keys, _first_labels = specs[0]
-    for mode in MODES:
-        values[("col", mode)] = sum(first_raw.get((k, mode), 0) for k in first_keys)
-    values[("total",)] = sum(values[("col", m)] for m in MODES)
-    lines.append([*[("col", m) for m in MODES], ("total",)])
-    hidden = suppress_lines(values, lines)
-
-    def show(key: Any) -> str:
-        return hidden_text() if key in hidden else str(values[key])
-
+    """The topic and kecamatan tables (``specs``: dimension, row keys, labels) as ``counts``
+    shows them: the cells it hides show ``hidden_mark()``."""
+    show = counts.display
     return [
         CountTable(
             dimension,
@@ -264,21 +317,27 @@ def _tables(
                 Row(
                     key,
                     labels.get(key, key),
-                    [show((dimension, key, m)) for m in MODES],
-                    show((dimension, "row", key)),
+                    [show(cell_key(dimension, key, m)) for m in MODES],
+                    show(row_key(dimension, key)),
                 )
                 for key in keys
             ],
-            [show(("col", m)) for m in MODES],
-            show(("total",)),
+            [show(mode_key(m)) for m in MODES],
+            show(TOTAL_KEY),
         )
-        for dimension, _raw, keys, labels in specs
+        for dimension, keys, labels in specs
     ]
 
 
-def service_counts(city: Region, year: int) -> ServiceCounts:
-    """Sessions held in ``city`` in ``year`` by mode (in person, online, outreach), by topic and
-    by the kecamatan the family lives in ("-" when unknown), suppressed."""
+def _kecamatan_names(city: Region) -> dict[str, str]:
+    return dict(
+        Region.objects.filter(
+            code__startswith=f"{city.code}.", level=RegionLevel.KECAMATAN
+        ).values_list("code", "name")
+    )
+
+
+def count_facts(city: Region, year: int) -> CountFacts:
     sessions = Session.objects.filter(region=city, held_on__year=year)
     by_topic = {
         (r["topic"], r["mode"]): r["n"]
@@ -288,29 +347,63 @@ def service_counts(city: Region, year: int) -> ServiceCounts:
     for r in sessions.values("kecamatan_code", "mode").annotate(n=Count("pk")):
         code = (r["kecamatan_code"] or "")[:KECAMATAN_CODE_LENGTH] or UNKNOWN
         by_kec[(code, r["mode"])] = by_kec.get((code, r["mode"]), 0) + r["n"]
-    kecamatan = dict(
-        Region.objects.filter(
-            code__startswith=f"{city.code}.", level=RegionLevel.KECAMATAN
-        ).values_list("code", "name")
-    )
-    kec_keys = sorted(set(kecamatan) | {k for k, _m in by_kec})
+    kec_keys = sorted(set(_kecamatan_names(city)) | {k for k, _m in by_kec})
     if UNKNOWN in kec_keys:
         kec_keys.remove(UNKNOWN)
         kec_keys.append(UNKNOWN)
+    months = {
+        f"{row['month']:02d}": row["n"]
+        for row in sessions.annotate(month=ExtractMonth("held_on"))
+        .values("month")
+        .annotate(n=Count("family_id", distinct=True))
+        .order_by("month")
+    }
+    return CountFacts(
+        by_topic=by_topic,
+        by_kecamatan=by_kec,
+        kecamatan_keys=kec_keys,
+        families=sessions.values("family_id").distinct().count(),
+        months=months,
+    )
+
+
+def puspaga_counts(city: Region, year: int) -> PuspagaCounts:
+    """THE builder of every Puspaga count of ``city`` in ``year`` that is published anywhere
+    (page, CSV, API, indicator-8 suggestion, monthly indicator, the disclosure audit)."""
+    return protect_counts(count_facts(city, year))
+
+
+@dataclass(frozen=True)
+class ServiceCounts:
+    year: int
+    city: Region
+    by_topic: CountTable
+    by_kecamatan: CountTable
+    families: str  # distinct families served: the number or hidden_mark()
+
+    @property
+    def modes(self) -> list[tuple[str, str]]:
+        return [(m.value, str(m.label)) for m in Mode]
+
+
+def service_counts(city: Region, year: int) -> ServiceCounts:
+    """Sessions held in ``city`` in ``year`` by mode (in person, online, outreach), by topic and
+    by the kecamatan the family lives in ("-" when unknown), as :func:`puspaga_counts` shows
+    them."""
+    counts = puspaga_counts(city, year)
+    facts = counts.facts
     topic_labels = {str(t.value): str(t.label) for t in Topic}
-    kec_labels = {**kecamatan, UNKNOWN: str(_unknown_label())}
+    kec_labels = {**_kecamatan_names(city), UNKNOWN: str(_unknown_label())}
     by_topic_table, by_kecamatan_table = _tables(
-        [
-            ("topic", by_topic, TOPICS, topic_labels),
-            ("kecamatan", by_kec, kec_keys, kec_labels),
-        ]
+        counts,
+        [("topic", TOPICS, topic_labels), ("kecamatan", facts.kecamatan_keys, kec_labels)],
     )
     return ServiceCounts(
         year=year,
         city=city,
         by_topic=by_topic_table,
         by_kecamatan=by_kecamatan_table,
-        families=sessions.values("family_id").distinct().count(),
+        families=counts.display(FAMILIES_KEY),
     )
 
 
@@ -321,16 +414,14 @@ def _unknown_label() -> str:
 
 
 def mode_totals(city: Region, year: int) -> dict[str, int | None]:
-    """Sessions per mode for the year, suppressed as one line with its total (``suppress``)."""
-    rows = (
-        Session.objects.filter(region=city, held_on__year=year)
-        .values("mode")
-        .annotate(n=Count("pk"))
-    )
-    counts = {m: 0 for m in MODES}
-    counts.update({r["mode"]: r["n"] for r in rows})
-    shown, _total = suppress(counts, sum(counts.values()))
-    return shown
+    """Sessions per mode for the year as every Puspaga output shows them (None: hidden)."""
+    counts = puspaga_counts(city, year)
+    return {m: counts.shown(mode_key(m)) for m in MODES}
+
+
+def session_years(city: Region) -> list[int]:
+    """The years in which ``city`` held Puspaga sessions, oldest first."""
+    return sorted({d.year for d in Session.objects.filter(region=city).dates("held_on", "year")})
 
 
 def count_years(city: Region) -> list[int]:
@@ -397,32 +488,27 @@ def indicator_8_suggestion(city: Region, year: int, area: Region | None) -> Any:
 
     if area is not None:
         return None
-    sessions = Session.objects.filter(region=city, held_on__year=year)
-    total = sessions.count()
-    if not total:
+    if not Session.objects.filter(region=city, held_on__year=year).exists():
         return None
-    families = sessions.values("family_id").distinct().count()
     counsellors = counsellors_active(city, year)
-    # The same suppressed figures the counts page publishes, never more exact ones.
-    counts = service_counts(city, year)
-    by_mode = dict(zip(MODES, counts.by_topic.mode_totals, strict=True))
-    limit = small_cell()
-    families_shown = str(families) if families >= limit else hidden_text()
+    # The same protected figures the counts page publishes, never more exact ones.
+    counts = puspaga_counts(city, year)
     text = gettext(
         "In %(year)s Puspaga served %(families)s families in %(sessions)s counselling sessions "
         "(%(in_person)s in person, %(outreach)s outreach, %(online)s online), held by "
         "%(counsellors)s counsellors."
     ) % {
         "year": year,
-        "families": families_shown,
-        "sessions": counts.by_topic.total,
-        "in_person": by_mode[Mode.IN_PERSON],
-        "outreach": by_mode[Mode.OUTREACH],
-        "online": by_mode[Mode.ONLINE],
+        "families": counts.display(FAMILIES_KEY),
+        "sessions": counts.display(TOTAL_KEY),
+        "in_person": counts.display(mode_key(Mode.IN_PERSON)),
+        "outreach": counts.display(mode_key(Mode.OUTREACH)),
+        "online": counts.display(mode_key(Mode.ONLINE)),
         "counsellors": counsellors,
     }
     values = {"jumlah_konselor": str(counsellors)}
-    if families >= limit:
+    families = counts.shown(FAMILIES_KEY)
+    if families is not None:
         values["jumlah_keluarga_dilayani"] = str(families)
     return Suggestion(
         source=gettext("Puspaga, services %(year)s") % {"year": year},
@@ -433,17 +519,16 @@ def indicator_8_suggestion(city: Region, year: int, area: Region | None) -> Any:
 
 def puspaga_monthly_rows(city: Region, year: int) -> list[DerivedRow] | None:
     """The indicator ``puspaga-layanan``: families served by Puspaga each month of ``year``
-    (city level). A month with fewer families than the small-cell limit gets no value, so
-    the public figures cannot single out a family; None before any session."""
-    sessions = Session.objects.filter(region=city, held_on__year=year)
-    if not sessions.exists():
+    (city level), as :func:`puspaga_counts` protects them. A hidden month gets no value (a
+    derived row cannot carry the hidden mark), so no month can single out a family and none
+    can be worked out from the year's families; None before any session."""
+    if not Session.objects.filter(region=city, held_on__year=year).exists():
         return None
-    limit = small_cell()
-    return [
-        DerivedRow(city, datetime.date(year, row["month"], 1), row["n"])
-        for row in sessions.annotate(month=ExtractMonth("held_on"))
-        .values("month")
-        .annotate(n=Count("family_id", distinct=True))
-        .order_by("month")
-        if row["n"] >= limit
-    ]
+    counts = puspaga_counts(city, year)
+    months = counts.facts.months or {}
+    rows = []
+    for month in MONTHS:
+        shown = counts.shown(month_key(month))
+        if month in months and shown is not None:
+            rows.append(DerivedRow(city, datetime.date(year, int(month), 1), shown))
+    return rows

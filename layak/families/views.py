@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from layak.cases.selectors import small_cell
 from layak.cases.services import public_throttled
+from layak.core.disclosure import hidden_mark, legend_text, publishes
 from layak.core.exports import csv_response
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
@@ -407,10 +407,12 @@ def handoff_detail(request: HttpRequest, pk: int) -> HttpResponse:
 # -- counts ----------------------------------------------------------------------------------
 
 
+@publishes("families")
 @login_required
 @menu("families")
 def counts(request: HttpRequest) -> HttpResponse:
-    """Yearly service counts by topic and kecamatan, suppressed; also as CSV."""
+    """Yearly service counts by topic and kecamatan as ``selectors.puspaga_counts`` protects
+    them (hidden cells show ``hidden_mark()``); also as CSV with the same cells."""
     city = counts_city(request.user)
     if city is None:
         raise PermissionDenied
@@ -431,7 +433,8 @@ def counts(request: HttpRequest) -> HttpResponse:
             "form": form,
             "data": data,
             "tables": [(_("By topic"), data.by_topic), (_("By kecamatan"), data.by_kecamatan)],
-            "small": small_cell(),
+            "mark": hidden_mark(),
+            "legend": legend_text(),
         },
     )
 

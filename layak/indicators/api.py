@@ -5,7 +5,9 @@ selectors and services as the pages; every read is of the caller's own kab/kota.
 * ``GET {code}/values/?period=`` — the raw values of one period per region of the
   definition's level, with the rate computed from them (the entry table of the page).
 * ``GET {code}/rollups/?level=city|kecamatan|kelurahan&year=`` — the roll-ups the dashboards
-  read; a suppressed cell (case data below the small-cell limit) has no numerator and no rate.
+  read; a cell hidden by disclosure control (``layak.core.disclosure``: case data hidden in the
+  roll-up) has ``null`` numerator, denominator and rate and ``"hidden": true`` (``suppressed``
+  says the same, kept for existing clients). Marked ``@publishes("indicators", "cases")``.
 * ``GET {code}/targets/`` — the targets taken from the adopted action plans.
 * ``POST {code}/values/`` — enter values of one period (``services.values_enter``), all or
   nothing. By default an upsert: only the regions given change (a row without numerator and
@@ -23,10 +25,11 @@ from decimal import Decimal
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
+from layak.core.disclosure import publishes
 from layak.core.errors import ImportRejected
 from layak.core.permissions import require
 from layak.indicators import selectors, services, targets
-from layak.indicators.models import Definition, Level, Rollup
+from layak.indicators.models import Definition, Level, Rollup, Source
 from layak.indicators.periods import parse_period
 from layak.indicators.permissions import (
     can_enter_values,
@@ -63,6 +66,9 @@ class IndicatorValueOut(Schema):
     numerator: int | None
     denominator: int | None
     rate: Decimal | None
+    #: A case-derived cell hidden by disclosure control (its numbers are null); a null without
+    #: ``hidden`` means no value was entered.
+    hidden: bool = False
 
 
 class IndicatorValuesOut(Schema):
@@ -77,10 +83,12 @@ class RollupOut(Schema):
     region_name: str
     level: str
     period: str
-    numerator: int | None  # None when suppressed
-    denominator: int | None
-    rate: Decimal | None  # None when suppressed or undefined
-    suppressed: bool
+    numerator: int | None  # None when hidden
+    denominator: int | None  # None when hidden or not counted
+    rate: Decimal | None  # None when hidden or undefined
+    #: True when disclosure control hides the cell (the numbers are then null).
+    hidden: bool
+    suppressed: bool  # the same as ``hidden`` (the name of issue #6, kept for clients)
     reporting: int
     expected: int
 
@@ -158,11 +166,15 @@ def value_list(
         if parsed is None:
             return Status(400, ErrorOut(detail="Unknown period."))
     else:
-        known = selectors.periods_with_values(definition, city)
+        known = selectors.periods_entered(definition, city)  # the values', not the roll-ups'
         if not known:
             return Status(400, ErrorOut(detail="There are no values yet; give a period."))
         parsed = known[0]
     start, label = parsed
+    rows = selectors.value_table(definition, city, start)
+    # The nightly job writes a value for every kelurahan its roll-up shows (0 included) and
+    # none for a hidden one: in a period it has written, a missing value is a hidden cell.
+    written = definition.source == Source.CASES and any(r.numerator is not None for r in rows)
     return IndicatorValuesOut(
         code=definition.code,
         period=label,
@@ -174,8 +186,9 @@ def value_list(
                 numerator=row.numerator,
                 denominator=row.denominator,
                 rate=row.rate,
+                hidden=written and row.numerator is None,
             )
-            for row in selectors.value_table(definition, city, start)
+            for row in rows
         ],
     )
 
@@ -233,6 +246,7 @@ def value_enter(
     "/{code}/rollups/",
     response={200: list[RollupOut], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
+@publishes("indicators", "cases")
 def rollup_list(
     request: HttpRequest, code: str, level: str = Level.CITY, year: int | None = None
 ) -> Status[ErrorOut] | list[RollupOut]:
@@ -255,6 +269,7 @@ def rollup_list(
             numerator=None if suppressed else numerator,
             denominator=None if suppressed else denominator,
             rate=None if suppressed else rate,
+            hidden=suppressed,
             suppressed=suppressed,
             reporting=reporting,
             expected=expected,

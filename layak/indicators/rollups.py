@@ -4,9 +4,10 @@ and city, recomputed by background jobs whenever values change and nightly by
 :class:`~layak.indicators.models.Rollup` rows only.
 
 Rates are computed from summed raw counts (never averaged). Definitions derived from case data
-are rolled up from the cases themselves with the one small-cell rule
-(:func:`layak.cases.selectors.suppress_lines`) applied across the kelurahan, the kecamatan and
-the city at once, so no published cell can be worked out from the others.
+are rolled up from the one protected set of case-derived cells of each city-year
+(:func:`layak.cases.statistics.case_tables`, issue #12): kelurahan, kecamatan, city, online
+harm, forms, sex, age, months and reports are protected together by
+:mod:`layak.core.disclosure`, so no published cell can be worked out from the others.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q
 
 from layak.indicators.models import (
     ApprovalStatus,
@@ -31,10 +31,6 @@ from layak.indicators.models import (
 from layak.regions.models import Region, RegionLevel
 
 _LEVEL_OF_DEPTH = {1: Level.CITY, 2: Level.KECAMATAN, 3: Level.KELURAHAN}
-
-#: Which cases a case-derived definition counts, by definition code; any other case-derived
-#: definition counts every case opened in the year.
-CASE_FILTERS: dict[str, Q] = {"kekerasan-daring": Q(online_harm=True)}
 
 
 @dataclass
@@ -146,72 +142,29 @@ def refresh(
     return len(rows)
 
 
-#: The key of the count of every case in the table of case-derived cells.
-_ALL = ""
+#: The unit of the case statistics (``layak.cases.statistics``) each case-derived definition
+#: publishes by area; any other case-derived definition counts every case opened in the year.
+CASE_UNITS: dict[str, str] = {"kekerasan-anak": "cases", "kekerasan-daring": "online"}
 
 
-def _case_counts(cases: QuerySet[Any], city: Region) -> dict[int, dict[tuple[str, str], int]]:
-    """Per year: (part, area) -> cases opened, where the part is ``_ALL`` or the code of a
-    filtered definition (``CASE_FILTERS``), and the area the kelurahan, its kecamatan or the
-    city (a case without a kelurahan counts for the city only)."""
-    parts = {
-        f"n{i}": (code, Count("pk", filter=q)) for i, (code, q) in enumerate(CASE_FILTERS.items())
-    }
-    counted: dict[int, dict[tuple[str, str], int]] = {}
-    rows = cases.values("opened_on__year", "kelurahan__code").annotate(
-        n=Count("pk"), **{name: aggregate for name, (_code, aggregate) in parts.items()}
-    )
-    for row in rows:
-        per_year = counted.setdefault(row["opened_on__year"], {})
-        code = row["kelurahan__code"] or city.code
-        for area in _ancestors(city, code):
-            for part, name in [(_ALL, "n"), *[(c, n) for n, (c, _a) in parts.items()]]:
-                per_year[(part, area)] = per_year.get((part, area), 0) + row[name]
-    return counted
-
-
-def geography_lines(city: Region, codes: Iterable[str]) -> list[list[str]]:
-    """The lines (in the sense of :func:`layak.cases.selectors.suppress_lines`) of published
-    figures by area: the kelurahan of each kecamatan with the kecamatan, the kecamatan with the
-    city. ``codes`` are the codes of the city and its areas."""
-    codes = list(codes)
-    kecamatan = [c for c in codes if _depth(city, c) == 1]
-    kelurahan = [c for c in codes if _depth(city, c) == 2]
-    lines: list[list[str]] = [[*kecamatan, city.code]]
-    for kec in kecamatan:
-        lines.append([kel for kel in kelurahan if kel.startswith(f"{kec}.")] + [kec])
-    return lines
-
-
-def _case_lines(city: Region, areas: Mapping[str, Region]) -> list[list[tuple[str, str]]]:
-    """The sums that tie the published case cells together: within each part, the kelurahan
-    of a kecamatan add up to it and the kecamatan to the city; within each area, a filtered
-    part and the cases outside it (never published, but derivable by subtraction) add up to
-    all cases. Suppressing all of them as one table means that no cell of one case-derived
-    definition can be worked out from another's (e.g. the offline cases as all cases minus the
-    online ones)."""
-    geography = geography_lines(city, areas)
-    parts = [_ALL, *CASE_FILTERS]
-    lines = [[(part, code) for code in line] for part in parts for line in geography]
-    for part in CASE_FILTERS:
-        lines.extend([(part, area), (f"!{part}", area), (_ALL, area)] for area in areas)
-    return lines
+def case_unit(definition: Definition) -> str:
+    return CASE_UNITS.get(definition.code, "cases")
 
 
 @transaction.atomic
 def refresh_cases(definition: Definition, city: Region, years: Iterable[int] | None = None) -> int:
-    """Roll up the cases opened each year per kelurahan, kecamatan and city, suppressed as one
-    table with every other case-derived definition (:func:`_case_lines`). With
-    ``LAYAK_CASE_STATS_REQUIRE_CONSENT`` only cases consenting to statistics count, as on the
-    case statistics page."""
-    from layak.cases.models import Case
-    from layak.cases.selectors import counted_in_statistics, small_cell, suppress_lines
+    """Roll up the cases opened each year per kelurahan, kecamatan and city from the one
+    protected set of case-derived cells of the city-year (``layak.cases.statistics.
+    case_tables``), so the roll-ups hide exactly the cells the statistics page, its CSV, the API
+    and the PATBM figures hide; a hidden cell is a row with no numerator and ``suppressed``.
+    Computing the set here fills its cache for the pages. With
+    ``LAYAK_CASE_STATS_REQUIRE_CONSENT`` only cases consenting to statistics count."""
+    from layak.cases.statistics import area_key, case_tables, case_years
 
     _lock(city)
-    cases = counted_in_statistics(Case.objects.filter(region=city))
+    wanted = case_years(city)
     if years is not None:
-        years = list(years)
-        cases = cases.filter(opened_on__year__in=years)
+        wanted = sorted(set(wanted) & set(years))
     # An approved year keeps its roll-ups as approved, like its values.
     locked = {
         start.year
@@ -219,32 +172,25 @@ def refresh_cases(definition: Definition, city: Region, years: Iterable[int] | N
             definition=definition, city=city, status=ApprovalStatus.APPROVED
         ).values_list("period_start", flat=True)
     }
-    counted = {
-        year: per_area for year, per_area in _case_counts(cases, city).items() if year not in locked
-    }
     areas = _areas(city)
-    lines = _case_lines(city, areas)
-    own = definition.code if definition.code in CASE_FILTERS else _ALL
+    unit = case_unit(definition)
     expected = _expected(definition, city, areas)
     stale = Rollup.objects.filter(definition=definition, city=city).exclude(
         period_start__year__in=locked
     )
     if years is not None:
-        stale = stale.filter(period_start__year__in=years)
+        stale = stale.filter(period_start__year__in=list(years))
     stale.delete()
     rows: list[Rollup] = []
-    limit = small_cell()
-    for year, per_area in sorted(counted.items()):
-        values: dict[tuple[str, str], int] = {}
-        for code in areas:
-            values[(_ALL, code)] = per_area.get((_ALL, code), 0)
-            for part in CASE_FILTERS:
-                values[(part, code)] = per_area.get((part, code), 0)
-                values[(f"!{part}", code)] = values[(_ALL, code)] - values[(part, code)]
-        hidden = suppress_lines(values, lines, limit)
+    for year in wanted:
+        if year in locked:
+            continue
+        tables = case_tables(city, year)
         for code, region in areas.items():
-            count = values[(own, code)]
-            shown = (own, code) not in hidden and not 0 < count < limit
+            key = area_key(unit, code)
+            if key not in tables.linked.published:
+                continue  # an area outside the city's kecamatan tree: never published
+            shown = tables.shown(key)
             rows.append(
                 Rollup(
                     definition=definition,
@@ -253,9 +199,9 @@ def refresh_cases(definition: Definition, city: Region, years: Iterable[int] | N
                     level=_level(city, code),
                     period_start=datetime.date(year, 1, 1),
                     period_label=str(year),
-                    numerator=count if shown else None,
-                    rate=definition.rate(count, None) if shown else None,
-                    suppressed=not shown,
+                    numerator=shown,
+                    rate=None if shown is None else definition.rate(shown, None),
+                    suppressed=shown is None,
                     reporting=expected.get(code, 0),
                     expected=expected.get(code, 0),
                 )

@@ -1,4 +1,9 @@
-"""Reads of indicator data."""
+"""Reads of indicator data.
+
+A case-derived definition (``Source.CASES``) publishes the cells of its roll-ups, protected by
+:mod:`layak.core.disclosure`: a cell hidden there (``Rollup.suppressed``) is a row with
+``hidden`` set, shown everywhere as the one mark (:func:`layak.core.disclosure.hidden_mark`) and
+drawn hatched on the map — never as 0, "—" or "no data", which mean that nothing was entered."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from layak.core.disclosure import hidden_mark
 from layak.indicators.models import (
     ApprovalStatus,
     Definition,
@@ -17,6 +23,7 @@ from layak.indicators.models import (
     PeriodApproval,
     Polarity,
     Rollup,
+    Source,
     Value,
 )
 from layak.indicators.services import regions_for
@@ -30,6 +37,8 @@ class Row:
     numerator: int | None
     denominator: int | None
     rate: Decimal | None
+    #: Hidden by disclosure control (the numbers are then None): shown as the mark.
+    hidden: bool = False
 
 
 def active_definitions() -> QuerySet[Definition]:
@@ -44,6 +53,40 @@ def periods_with_values(definition: Definition, city: Region) -> list[tuple[date
         .values_list("period_start", "period_label")
         .order_by("-period_start")
     )
+
+
+def periods_entered(definition: Definition, city: Region) -> list[tuple[datetime.date, str]]:
+    """The periods of ``city`` with entered (or derived) values, latest first: read from the
+    values themselves, so that a reader of raw values never touches the roll-ups."""
+    return list(
+        Value.objects.filter(definition=definition, region__code__startswith=city.code)
+        .values_list("period_start", "period_label")
+        .order_by("-period_start")
+        .distinct()
+    )
+
+
+def published_table(definition: Definition, city: Region, start: datetime.date) -> list[Row]:
+    """The table the indicator page and its CSV publish: the raw values (:func:`value_table`),
+    except for a case-derived definition, whose cells are those of its roll-ups at the
+    definition's level, hidden cells included (``Row.hidden``), so that the page, the CSV, the
+    map and every other reader of the roll-ups show the same protected cells."""
+    if definition.source != Source.CASES:
+        return value_table(definition, city, start)
+    cells = {
+        region_id: (numerator, denominator, rate, suppressed)
+        for region_id, numerator, denominator, rate, suppressed in Rollup.objects.filter(
+            definition=definition, city=city, period_start=start, level=definition.level
+        ).values_list("region_id", "numerator", "denominator", "rate", "suppressed")
+    }
+    rows = []
+    for region in regions_for(definition, city):
+        numerator, denominator, rate, suppressed = cells.get(region.pk, (None, None, None, False))
+        if suppressed:
+            rows.append(Row(region, None, None, None, hidden=True))
+        else:
+            rows.append(Row(region, numerator, denominator, rate))
+    return rows
 
 
 def value_table(definition: Definition, city: Region, start: datetime.date) -> list[Row]:
@@ -86,6 +129,8 @@ def recent_imports(definition: Definition, city: Region) -> QuerySet[ImportRun]:
 #: The number of shade classes; ``shade-0`` is the lightest, ``shade-4`` the darkest.
 SHADES = 5
 NO_DATA_CLASS = "shade-none"
+#: The class of an area whose value is hidden by disclosure control (drawn hatched).
+HIDDEN_CLASS = "hidden-cell"
 
 
 @dataclass(frozen=True)
@@ -101,6 +146,8 @@ class MapRow:
     denominator: int | None
     rate: Decimal | None
     css_class: str
+    #: Hidden by disclosure control (the numbers are then None): the mark, and hatched.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +156,11 @@ class Choropleth:
     shapes: list[MapShape]
     legend: list[LegendRow]
     rows: list[MapRow]
+
+    @property
+    def has_hidden(self) -> bool:
+        """Whether an area is hidden (the map's legend then explains the hatch)."""
+        return any(row.hidden for row in self.rows)
 
 
 def map_levels(definition: Definition) -> list[str]:
@@ -164,7 +216,8 @@ def choropleth(
     """Map, legend and table of one definition and period at ``level`` (kecamatan/kelurahan),
     read from the roll-ups (kecamatan sums are computed there from the kelurahan's raw counts).
     ``kecamatan`` limits a kelurahan map to one kecamatan. Two queries whatever the number of
-    regions. Suppressed case-derived cells have no value and are shaded as "no data"."""
+    regions. A case-derived cell hidden by disclosure control (``Rollup.suppressed``) is a
+    hidden row and a hatched shape titled with the mark, never shaded as 0 or as "no data"."""
     prefix = f"{(kecamatan or city).code}."
     levels = (
         [RegionLevel.KECAMATAN]
@@ -174,32 +227,42 @@ def choropleth(
     regions = list(
         Region.objects.filter(code__startswith=prefix, level__in=levels).order_by("code")
     )
-    measured: dict[str, tuple[int | None, int | None, Decimal | None]] = {
-        code: (n, d, None if n is None else definition.rate(n, d))
-        for code, n, d in Rollup.objects.filter(
-            definition=definition,
-            city=city,
-            period_start=start,
-            level=level,
-            region__code__startswith=prefix,
-        ).values_list("region__code", "numerator", "denominator")
-    }
+    measured: dict[str, tuple[int | None, int | None, Decimal | None]] = {}
+    hidden: set[str] = set()
+    for code, n, d, suppressed in Rollup.objects.filter(
+        definition=definition,
+        city=city,
+        period_start=start,
+        level=level,
+        region__code__startswith=prefix,
+    ).values_list("region__code", "numerator", "denominator", "suppressed"):
+        if suppressed:
+            hidden.add(code)
+        else:
+            measured[code] = (n, d, None if n is None else definition.rate(n, d))
     rates = [rate for _n, _d, rate in measured.values() if rate is not None]
     classes, legend = classify(rates, definition.polarity)
     rows: list[MapRow] = []
     shapes: list[MapShape] = []
     for region in regions:
+        is_hidden = region.code in hidden
         numerator, denominator, rate = measured.get(region.code, (None, None, None))
-        css_class = NO_DATA_CLASS if rate is None else f"shade-{classes[rate]}"
-        rows.append(MapRow(region, numerator, denominator, rate, css_class))
+        if is_hidden:
+            css_class, shown = HIDDEN_CLASS, hidden_mark()
+        elif rate is None:
+            css_class, shown = NO_DATA_CLASS, "—"
+        else:
+            css_class, shown = f"shade-{classes[rate]}", str(rate)
+        rows.append(MapRow(region, numerator, denominator, rate, css_class, hidden=is_hidden))
         if region.boundary:
             shapes.append(
                 MapShape(
                     code=region.code,
-                    name=f"{region.name}: {'—' if rate is None else rate}",
+                    name=f"{region.name}: {shown}",
                     geometry=region.boundary,
                     css_class=css_class,
                     href=href(region) if href else "",
+                    hidden=is_hidden,
                 )
             )
     return Choropleth(level, shapes, legend, rows)

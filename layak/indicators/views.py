@@ -1,4 +1,9 @@
-"""Indicator pages: the list, one indicator per period, entry, import, approval."""
+"""Indicator pages: the list, one indicator per period, entry, import, approval.
+
+The indicator page and its CSV publish the roll-ups (the map, and the table of a case-derived
+definition): they are marked ``@publishes("indicators", "cases")`` and show a cell hidden by
+disclosure control as the one mark (hatched on the map, with the legend), see docs/disclosure.md.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from layak.core.disclosure import hidden_mark, legend_text, publishes
 from layak.core.errors import ImportRejected
 from layak.core.exports import csv_response, new_workbook, write_row, xlsx_response
 from layak.core.pages import menu
@@ -69,6 +75,12 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: The families of counts the indicator page and its CSV publish (the roll-ups, case-derived
+#: ones included).
+PUBLISHED = ("indicators", "cases")
+
+
+@publishes(*PUBLISHED)
 @login_required
 @menu("indicators")
 def detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -76,6 +88,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     definition = _definition(code)
     start, label = _period(request, definition, city)
     approval = selectors.approval_of(definition, city, start)
+    rows = selectors.published_table(definition, city, start)
     return render(
         request,
         "indicators/detail.html",
@@ -85,7 +98,10 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "city": city,
             "period": label,
             "periods": selectors.periods_with_values(definition, city),
-            "rows": selectors.value_table(definition, city, start),
+            "rows": rows,
+            "rows_hidden": any(row.hidden for row in rows),
+            "hidden_mark": hidden_mark(),
+            "legend": legend_text(),
             "approval": approval,
             "locked": selectors.is_approved(approval),
             "can_enter": can_enter_values(request.user, definition),
@@ -142,17 +158,26 @@ def _map_context(
     }
 
 
+@publishes(*PUBLISHED)
 @login_required
 def values_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """The page's table as CSV: a hidden cell carries the mark in each of its figures."""
     city = indicator_city(request.user)
     definition = _definition(code)
     start, label = _period(request, definition, city)
+    mark = hidden_mark()
+
+    def figures(row: selectors.Row) -> list[object]:
+        if row.hidden:
+            return [mark, mark if definition.has_denominator else None, mark]
+        return [row.numerator, row.denominator, row.rate]
+
     return csv_response(
         f"{definition.code}-{label}.csv",
         ["region_code", "region", "period", "numerator", "denominator", "rate"],
         [
-            [row.region.code, row.region.name, label, row.numerator, row.denominator, row.rate]
-            for row in selectors.value_table(definition, city, start)
+            [row.region.code, row.region.name, label, *figures(row)]
+            for row in selectors.published_table(definition, city, start)
         ],
     )
 

@@ -16,21 +16,21 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
+from layak.core.disclosure import publishes
 from layak.participation import services
 from layak.participation.models import Aspiration, Cluster
 from layak.participation.models import Status as AspirationStatus
 from layak.participation.permissions import (
     can_use_participation,
-    forums_visible_to,
     get_aspiration_for,
 )
 from layak.participation.selectors import (
     aspirations_for,
     filter_aspirations,
+    forum_rows,
     open_aspirations_for,
     published_aspirations,
 )
@@ -83,7 +83,13 @@ class ForumOut(Schema):
     level: str
     region_code: str
     active: bool
-    members: int
+    members: int | None = Field(
+        description="Members now; null when hidden to protect children (see ``hidden``)."
+    )
+    hidden: bool = Field(
+        description="True when ``members`` is hidden: the number is small, or would let a "
+        'small number be worked out. Shown as the mark "[c]" on the pages.'
+    )
 
 
 def _page(offset: int, limit: int) -> tuple[int, int]:
@@ -185,20 +191,20 @@ def aspiration_response(
 
 
 @router.get("/forums/", response={200: list[ForumOut], 401: ErrorOut, 403: ErrorOut})
+@publishes("participation")
 def forum_list(request: HttpRequest) -> list[ForumOut]:
+    """The forums the user sees with their members now, protected as on the pages."""
     if not can_use_participation(request.user):
         raise PermissionDenied
-    forums = forums_visible_to(request.user).annotate(
-        active_members=Count("members", filter=Q(members__left_on__isnull=True))
-    )
     return [
         ForumOut(
-            id=f.pk,
-            name=f.name,
-            level=f.level,
-            region_code=f.region.code,
-            active=f.is_active,
-            members=f.active_members,
+            id=row.forum.pk,
+            name=row.forum.name,
+            level=row.forum.level,
+            region_code=row.forum.region.code,
+            active=row.forum.is_active,
+            members=int(row.member_count) if row.member_count.isdigit() else None,
+            hidden=not row.member_count.isdigit(),
         )
-        for f in forums[:MAX_LIMIT]
+        for row in forum_rows(request.user)[:MAX_LIMIT]
     ]

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from layak.core.disclosure import Key, Linked, Protected, protect
 from layak.participation.models import (
     PUBLIC_STATUSES,
     Aspiration,
@@ -60,11 +61,44 @@ def waiting_for_routing(user: object) -> QuerySet[Aspiration]:
     return aspirations_for(user).filter(status=Status.NEW).order_by("submitted_at", "pk")
 
 
-def forum_rows(user: object) -> QuerySet[Forum]:
-    return forums_visible_to(user).annotate(
-        member_count=Count("members", filter=Q(members__left_on__isnull=True), distinct=True),
-        aspiration_count=Count("aspirations", distinct=True),
-    )
+@dataclass(frozen=True)
+class ForumRow:
+    """A forum in a list: ``member_count`` is its members now as :func:`child_counts`
+    publishes them (the number, or ``hidden_mark()``)."""
+
+    forum: Forum
+    member_count: str
+    aspiration_count: int
+
+
+def forum_rows(user: object) -> list[ForumRow]:
+    """The forums ``user`` sees with their members and aspirations."""
+    forums = forums_visible_to(user).annotate(n=Count("aspirations", distinct=True))
+    by_city: dict[int, ChildCounts] = {}
+    rows = []
+    for forum in forums:
+        if forum.city_id not in by_city:
+            by_city[forum.city_id] = child_counts(forum.city, timezone.localdate().year)
+        shown = forum_child_counts(forum, by_city[forum.city_id])["members"]
+        rows.append(ForumRow(forum, shown, forum.n))
+    return rows
+
+
+def forum_child_counts(forum: Forum, counts: ChildCounts | None = None) -> dict[str, str]:
+    """The children of ``forum`` now (members, board, trained) as published."""
+    counts = counts or child_counts(forum.city, timezone.localdate().year)
+    return {what: counts.display(forum_key(forum.pk, what)) for what in CHILD_COUNTS}
+
+
+def consultation_participants(forum: Forum, consultations: list[Consultation]) -> None:
+    """Set ``participants_shown`` on each consultation: its children as published."""
+    by_year: dict[int, ChildCounts] = {}
+    for consultation in consultations:
+        year = consultation.held_on.year
+        if year not in by_year:
+            by_year[year] = child_counts(forum.city, year)
+        shown = by_year[year].display(consultation_key(consultation.pk))
+        consultation.participants_shown = shown  # type: ignore[attr-defined]
 
 
 def forum_members(user: object, forum: Forum) -> QuerySet[Member]:
@@ -117,14 +151,16 @@ def published_aspirations(city: Region | None, cluster: str = "") -> QuerySet[As
 
 @dataclass(frozen=True)
 class Figures:
-    """Forum Anak figures of a city in a year (for indicator 6 and the home page)."""
+    """Forum Anak figures of a city in a year (for indicator 6 and the home page). The counts
+    of children are text: the number, or ``hidden_mark()`` where :func:`child_counts` hides
+    it."""
 
     forums: int
-    members: int
-    board: int
-    board_trained: int
+    members: str
+    board: str
+    board_trained: str
     consultations: int
-    consultation_participants: int
+    consultation_participants: str
     aspirations: int
     answered: int
     acted: int
@@ -140,7 +176,6 @@ def _end_of(year: int) -> datetime.date:
 def participation_figures(city: Region, year: int, area: Region | None = None) -> Figures:
     """Counts of one city's forums in ``year``; members as at the year's end (or today).
     ``area`` narrows to the forums and aspirations of a kecamatan or kelurahan."""
-    end = _end_of(year)
     forums = Forum.objects.filter(city=city, is_active=True)
     aspirations = Aspiration.objects.filter(city=city, submitted_at__year=year).exclude(
         status=Status.DISMISSED
@@ -149,12 +184,9 @@ def participation_figures(city: Region, year: int, area: Region | None = None) -
         area_q = Q(region__code=area.code) | Q(region__code__startswith=f"{area.code}.")
         forums = forums.filter(area_q)
         aspirations = aspirations.filter(forum__in=forums.values("pk"))
-    members = Member.objects.filter(forum__in=forums.values("pk"), joined_on__lte=end).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=end)
-    )
-    board = members.filter(is_board=True)
     consultations = Consultation.objects.filter(forum__in=forums.values("pk"), held_on__year=year)
-    consultation_numbers = consultations.aggregate(n=Count("pk"), people=Sum("participants"))
+    counts = child_counts(city, year)
+    code = city.code if area is None or area.pk == city.pk else area.code
     # Musrenbang outcomes count in the planning year, whenever the aspiration was voiced.
     planning = Aspiration.objects.filter(city=city, planning__year=year).exclude(
         status=Status.DISMISSED
@@ -163,11 +195,11 @@ def participation_figures(city: Region, year: int, area: Region | None = None) -
         planning = planning.filter(forum__in=forums.values("pk"))
     return Figures(
         forums=forums.count(),
-        members=members.count(),
-        board=board.count(),
-        board_trained=board.filter(kha_trained_on__isnull=False, kha_trained_on__lte=end).count(),
-        consultations=int(consultation_numbers["n"] or 0),
-        consultation_participants=int(consultation_numbers["people"] or 0),
+        members=counts.display(area_key(code, "members")),
+        board=counts.display(area_key(code, "board")),
+        board_trained=counts.display(area_key(code, "trained")),
+        consultations=consultations.count(),
+        consultation_participants=counts.display(area_key(code, "participants")),
         aspirations=aspirations.count(),
         answered=aspirations.filter(status__in=[Status.ANSWERED, Status.ACTED]).count(),
         acted=aspirations.filter(status=Status.ACTED).count(),
@@ -181,3 +213,126 @@ def participation_figures(city: Region, year: int, area: Region | None = None) -
 def status_counts(queryset: QuerySet[Aspiration]) -> dict[str, int]:
     rows = queryset.order_by().values("status").annotate(n=Count("pk"))
     return {row["status"]: row["n"] for row in rows}
+
+
+# -- counts of children, through layak.core.disclosure (issue #12) ----------------------------
+
+#: The counts of children a forum publishes: members, board members, board members trained in
+#: the Convention on the Rights of the Child (each at most the one before).
+CHILD_COUNTS = ("members", "board", "trained")
+
+
+def forum_key(forum_id: int, what: str) -> tuple[str, ...]:
+    """Children of one forum (``what`` in :data:`CHILD_COUNTS`), as at the year's end."""
+    return ("forum", str(forum_id), what)
+
+
+def area_key(code: str, what: str) -> tuple[str, ...]:
+    """Children in the active forums of an area (the city, a kecamatan or a kelurahan):
+    ``what`` in :data:`CHILD_COUNTS` or ``"participants"`` (children taking part in the year's
+    consultations)."""
+    return ("area", code, what)
+
+
+def consultation_key(consultation_id: int) -> tuple[str, ...]:
+    """Children taking part in one consultation."""
+    return ("consultation", str(consultation_id))
+
+
+@dataclass(frozen=True)
+class ChildCounts:
+    """Every Forum Anak count of children of one city-year that leaves the people who run the
+    forums — the figures of the home page and of the indicator-6 suggestion (city and each
+    area), the members of each forum (list, forum page, API; published for the current year)
+    and the children taking part in each consultation — as ONE set of linked tables,
+    protected together."""
+
+    year: int
+    linked: Linked
+    protected: Protected
+
+    def display(self, key: Key) -> str:
+        return self.protected.display(key) if key in self.linked.values else "0"
+
+    def shown(self, key: Key) -> int | None:
+        return self.protected.shown(key) if key in self.linked.values else 0
+
+
+def _areas_of(city: Region, region_code: str) -> list[str]:
+    """The city and every area between it and ``region_code`` (inclusive)."""
+    areas = [city.code]
+    parts = region_code.split(".")
+    for depth in range(len(city.code.split(".")) + 1, len(parts) + 1):
+        areas.append(".".join(parts[:depth]))
+    return areas
+
+
+def child_counts(city: Region, year: int) -> ChildCounts:
+    """THE builder of the Forum Anak counts of children of ``city`` in ``year``."""
+    end = _end_of(year)
+    current = year == timezone.localdate().year
+    t = Linked()
+    members: dict[int, dict[str, int]] = {}
+    for forum_id, is_board, trained_on in (
+        Member.objects.filter(forum__city=city, joined_on__lte=end)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=end))
+        .values_list("forum_id", "is_board", "kha_trained_on")
+    ):
+        row = members.setdefault(forum_id, dict.fromkeys(CHILD_COUNTS, 0))
+        row["members"] += 1
+        row["board"] += int(is_board)
+        row["trained"] += int(is_board and trained_on is not None and trained_on <= end)
+    forums = list(
+        Forum.objects.filter(city=city)
+        .order_by("pk")
+        .values_list("pk", "region__code", "is_active")
+    )
+    consultations = list(
+        Consultation.objects.filter(forum__city=city, held_on__year=year)
+        .order_by("pk")
+        .values_list("pk", "forum_id", "participants")
+    )
+    areas: dict[str, dict[str, list[Key]]] = {}
+    for forum_id, region_code, is_active in forums:
+        row = members.get(forum_id, dict.fromkeys(CHILD_COUNTS, 0))
+        # The lists and the API show each forum's members now: published for the current year.
+        keys = [t.cell(forum_key(forum_id, w), row[w], published=current) for w in CHILD_COUNTS]
+        t.add_below(keys[1], keys[0])
+        t.add_below(keys[2], keys[1])
+        if is_active:
+            for code in _areas_of(city, region_code):
+                parts = areas.setdefault(code, {w: [] for w in (*CHILD_COUNTS, "participants")})
+                for what, key in zip(CHILD_COUNTS, keys, strict=True):
+                    parts[what].append(key)
+    active = {forum_id for forum_id, _code, is_active in forums if is_active}
+    region_of = {forum_id: code for forum_id, code, _active in forums}
+    for consultation_id, forum_id, participants in consultations:
+        key = t.cell(consultation_key(consultation_id), participants)
+        if forum_id in active:
+            for code in _areas_of(city, region_of[forum_id]):
+                areas[code]["participants"].append(key)
+    areas.setdefault(city.code, {w: [] for w in (*CHILD_COUNTS, "participants")})
+    for code in sorted(areas):
+        parts = areas[code]
+        for what, keys in parts.items():
+            total = t.cell(area_key(code, what), sum(t.values[k] for k in keys))
+            t.add_sum(total, keys)
+        t.add_below(area_key(code, "board"), area_key(code, "members"))
+        t.add_below(area_key(code, "trained"), area_key(code, "board"))
+    return ChildCounts(year=year, linked=t, protected=protect(t))
+
+
+def child_count_years(city: Region) -> list[int]:
+    """The years whose Forum Anak counts of children are published now: from the first forum
+    (or the first consultation or member recorded with an earlier date) to this year."""
+    first = Forum.objects.filter(city=city).order_by("created_at").first()
+    if first is None:
+        return []
+    starts = [first.created_at.year]
+    consultation = Consultation.objects.filter(forum__city=city).order_by("held_on").first()
+    if consultation is not None:
+        starts.append(consultation.held_on.year)
+    member = Member.objects.filter(forum__city=city).order_by("joined_on").first()
+    if member is not None:
+        starts.append(member.joined_on.year)
+    return list(range(min(starts), timezone.localdate().year + 1))

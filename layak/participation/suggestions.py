@@ -30,9 +30,9 @@ def compute(city: Region, year: int, area: Region | None) -> Suggestion | None:
     if figures.forums == 0:
         return None
     text = _(
-        "Forum Anak %(year)d: %(forums)d forum(s) with %(members)d members, %(board)d board "
-        "members of whom %(trained)d trained in the Convention on the Rights of the Child; "
-        "%(consultations)d consultation(s) with %(participants)d children; %(aspirations)d "
+        "Forum Anak %(year)d: %(forums)d forum(s) with %(members)s members, %(board)s board "
+        "members of whom %(trained)s trained in the Convention on the Rights of the Child; "
+        "%(consultations)d consultation(s) with %(participants)s children; %(aspirations)d "
         "aspiration(s) voiced, %(answered)d answered by the agencies (%(acted)d acted upon); "
         "%(proposed)d proposed in Musrenbang, %(accommodated)d accommodated."
     ) % {
@@ -49,12 +49,16 @@ def compute(city: Region, year: int, area: Region | None) -> Suggestion | None:
         "proposed": figures.proposed,
         "accommodated": figures.accommodated,
     }
+    # Counts of children hidden by the disclosure control are no value to take over.
+    children = {
+        "jumlah_pengurus": figures.board,
+        "jumlah_pengurus_terlatih_kha": figures.board_trained,
+    }
     return Suggestion(
         source=_("Forum Anak, %(year)d") % {"year": year},
         text=text,
         values={
-            "jumlah_pengurus": str(figures.board),
-            "jumlah_pengurus_terlatih_kha": str(figures.board_trained),
+            **{field: shown for field, shown in children.items() if shown.isdigit()},
             "jumlah_usulan_anak": str(figures.proposed),
             "jumlah_usulan_diakomodasi": str(figures.accommodated),
             "jumlah_kegiatan_pelopor": str(figures.consultations),

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from layak.cases.services import public_throttled
 from layak.core.audit import audit_record
+from layak.core.disclosure import hidden_mark, legend_text, publishes
 from layak.core.exports import csv_response
 from layak.core.models import AuditAction
 from layak.core.net import client_ip
@@ -62,7 +63,9 @@ from layak.participation.permissions import (
 )
 from layak.participation.selectors import (
     aspirations_for,
+    consultation_participants,
     filter_aspirations,
+    forum_child_counts,
     forum_consultations,
     forum_members,
     forum_rows,
@@ -151,6 +154,7 @@ def public_published(request: HttpRequest) -> HttpResponse:
 # -- home ------------------------------------------------------------------------------------
 
 
+@publishes("participation")
 @login_required
 @menu("participation")
 def home(request: HttpRequest) -> HttpResponse:
@@ -170,6 +174,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_manage": can_manage_forums(user),
         "can_record": can_record_aspiration(user),
         "can_export": can_export_aspirations(user),
+        "mark": hidden_mark(),
+        "legend": legend_text(),
     }
     return render(request, "participation/home.html", context)
 
@@ -209,6 +215,7 @@ def forum_new(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/forum_form.html", {"form": form, "forum": None})
 
 
+@publishes("participation")
 @login_required
 @menu("participation")
 def forum_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -218,15 +225,19 @@ def forum_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members = list(forum_members(user, forum)) if runs else []
     if runs:
         services.member_viewed(actor=user, forum=forum)
-    active = forum.members.filter(left_on__isnull=True)
+    children = forum_child_counts(forum)
+    consultations = list(forum_consultations(forum)[:50])
+    consultation_participants(forum, consultations)
     context = {
         "forum": forum,
         "runs": runs,
         "manages": may_forum(user, forum, "manage"),
         "members": members,
-        "member_count": active.count(),
-        "board_count": active.filter(is_board=True).count(),
-        "consultations": forum_consultations(forum)[:50],
+        "member_count": children["members"],
+        "board_count": children["board"],
+        "consultations": consultations,
+        "mark": hidden_mark(),
+        "legend": legend_text(),
         "facilitators": list(forum.facilitators.all()),
     }
     return render(request, "participation/forum_detail.html", context)

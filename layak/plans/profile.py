@@ -9,7 +9,11 @@ source agencies and awards of the city: a fixed handful of queries whatever the 
 Definitions collected more often than yearly (monthly, per semester) are shown for the year as
 the sums of the year's periods (numerators and denominators summed, the rate computed from the
 sums); their completeness counts area-periods, so twelve monthly reports make a full year.
-Suppressed case-derived cells stay suppressed and are shown as "<5", never as a number.
+Suppressed case-derived cells (hidden by disclosure control in the roll-ups,
+:mod:`layak.core.disclosure`) stay hidden and show the one hidden mark
+(:func:`~layak.core.disclosure.hidden_mark`), never a number; a year summed from periods is
+hidden when one of them is. Every table, sheet and PDF table that holds a hidden cell carries
+the legend (:func:`~layak.core.disclosure.legend_text`). Missing data shows "—".
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency
-from layak.cases.selectors import hidden_text, small_cell
+from layak.core.disclosure import hidden_mark, legend_text, small_cell
 from layak.core.exports import new_workbook, write_row
 from layak.evaluations.awards import awards_of
 from layak.evaluations.models import Award
@@ -52,6 +56,8 @@ POPULATION_CODE = "penduduk-anak"
 #: How many years the profile shows: the chosen year and the ones before it.
 YEARS_SHOWN = 3
 FIRST_YEAR = 2000
+#: Shown for a figure that is missing or undefined (never for a hidden one).
+MISSING = "—"
 
 
 @dataclass(frozen=True)
@@ -79,11 +85,11 @@ class Cell:
     @property
     def display(self) -> str:
         if self.suppressed:
-            return hidden_text()
+            return hidden_mark()
         if not self.present:
             return _("no data")
         if self.rate is None:
-            return "–"
+            return MISSING
         decimals = 0 if self.unit == Unit.COUNT else 1
         return number_format(self.rate, decimals, use_l10n=True, force_grouping=True)
 
@@ -102,6 +108,10 @@ class AreaRow:
     cells: list[Cell]
     parent_code: str = ""
 
+    @property
+    def has_hidden(self) -> bool:
+        return any(cell.suppressed for cell in self.cells)
+
 
 @dataclass(frozen=True)
 class IndicatorProfile:
@@ -119,6 +129,20 @@ class IndicatorProfile:
     @property
     def current(self) -> Cell:
         return self.city[-1]
+
+    @property
+    def city_hidden(self) -> bool:
+        """Whether a city figure is hidden (the cluster table then shows the legend)."""
+        return any(cell.suppressed for cell in self.city)
+
+    @property
+    def areas_hidden(self) -> bool:
+        """Whether a kecamatan or kelurahan figure is hidden."""
+        return any(row.has_hidden for row in [*self.kecamatan, *self.kelurahan])
+
+    @property
+    def has_hidden(self) -> bool:
+        return self.city_hidden or self.areas_hidden
 
     @property
     def has_data(self) -> bool:
@@ -152,6 +176,11 @@ class ClusterProfile:
     label: str
     indicators: list[IndicatorProfile]
 
+    @property
+    def has_hidden(self) -> bool:
+        """Whether the cluster's table of city figures holds a hidden cell."""
+        return any(i.city_hidden for i in self.indicators)
+
 
 @dataclass(frozen=True)
 class ChildProfile:
@@ -173,6 +202,18 @@ class ChildProfile:
     @property
     def small_cell(self) -> int:
         return small_cell()
+
+    @property
+    def has_hidden(self) -> bool:
+        return any(i.has_hidden for i in self.indicators)
+
+    @property
+    def mark(self) -> str:
+        return hidden_mark()
+
+    @property
+    def legend(self) -> str:
+        return legend_text()
 
 
 def profile_years(city: Region) -> list[int]:
@@ -345,9 +386,7 @@ def approval_text(indicator: IndicatorProfile) -> str:
 
 def render_profile_pdf(profile: ChildProfile) -> bytes:
     """The profile as a PDF (WeasyPrint, fonts installed on the server; nothing fetched)."""
-    html = render_to_string(
-        "plans/profile_pdf.html", {"profile": profile, "suppressed": hidden_text()}
-    )
+    html = render_to_string("plans/profile_pdf.html", {"profile": profile})
     # Imported here: WeasyPrint needs Debian's Pango, which only PDF generation requires.
     from weasyprint import HTML
 
@@ -363,9 +402,9 @@ def build_profile_pdf(params: Mapping[str, Any]) -> bytes:
 
 
 def _cell_value(cell: Cell) -> int | float | str | None:
-    """A figure for the workbook: a number, the suppressed text, or None (empty)."""
+    """A figure for the workbook: a number, the hidden mark, or None (empty)."""
     if cell.suppressed:
-        return hidden_text()
+        return hidden_mark()
     number = cell.number
     if number is None:
         return None
@@ -377,11 +416,17 @@ def _write_row(sheet: Any, row: int, values: Sequence[Any], cell_format: Any = N
     write_row(sheet, row, values, cell_format)
 
 
+def _write_legend(sheet: Any, row: int, hidden: bool) -> None:
+    """The legend of the hidden mark one blank row under a sheet's table that holds one."""
+    if hidden:
+        _write_row(sheet, row + 1, [legend_text()])
+
+
 def profile_xlsx(profile: ChildProfile) -> bytes:
     """The profile as a workbook: sheet ``Ringkasan`` with one row per indicator, one sheet per
     cluster (``KL``, ``K1`` … ``K5``) with the city, kecamatan and kelurahan rows of each
-    indicator, and sheet ``Penghargaan`` with the awards. Numbers are numbers; suppressed cells
-    hold the "<5" text."""
+    indicator, and sheet ``Penghargaan`` with the awards. Numbers are numbers; hidden cells
+    hold the hidden mark, and a sheet with one has the legend one blank row under its table."""
     years = [str(y) for y in profile.years]
     buffer = io.BytesIO()
     workbook = new_workbook(buffer)
@@ -426,6 +471,7 @@ def profile_xlsx(profile: ChildProfile) -> bytes:
                 ],
             )
             line += 1
+    _write_legend(summary, line, any(c.has_hidden for c in profile.clusters))
     summary.set_column(2, 2, 40)
     for cluster in profile.clusters:
         sheet = workbook.add_worksheet(cluster.code)
@@ -458,6 +504,7 @@ def profile_xlsx(profile: ChildProfile) -> bytes:
                     ],
                 )
                 line += 1
+        _write_legend(sheet, line, any(i.has_hidden for i in cluster.indicators))
         sheet.set_column(1, 1, 36)
         sheet.set_column(4, 4, 24)
     awards = workbook.add_worksheet(AWARDS_SHEET)

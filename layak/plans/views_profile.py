@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from layak.cases.selectors import hidden_text
 from layak.core.audit import audit_record
+from layak.core.disclosure import publishes
 from layak.core.documents import ExportAudit, document_request
 from layak.core.exports import xlsx_response
 from layak.core.models import AuditAction
@@ -22,6 +22,9 @@ from layak.indicators.permissions import indicator_city
 from layak.plans import profile
 from layak.plans.apps import PROFILE_PDF
 from layak.regions.models import Region
+
+#: What the profile publishes: indicator roll-ups, case-derived ones among them.
+PUBLISHED = ("indicators", "cases")
 
 
 def _year(request: HttpRequest, city: Region) -> int:
@@ -48,6 +51,7 @@ def _audit(request: HttpRequest, city: Region, year: int, kind: str) -> None:
         )
 
 
+@publishes(*PUBLISHED)
 @login_required
 @require_GET
 @menu("plans")
@@ -63,11 +67,11 @@ def profile_page(request: HttpRequest) -> HttpResponse:
         {
             "profile": profile.child_profile(city, year),
             "years": years,
-            "suppressed": hidden_text(),
         },
     )
 
 
+@publishes(*PUBLISHED)
 @login_required
 @require_POST
 def profile_pdf(request: HttpRequest) -> HttpResponse:
@@ -92,6 +96,7 @@ def profile_pdf(request: HttpRequest) -> HttpResponse:
     return redirect("core:document", document.pk)
 
 
+@publishes(*PUBLISHED)
 @login_required
 @require_GET
 def profile_xlsx(request: HttpRequest) -> HttpResponse:

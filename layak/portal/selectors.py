@@ -1,11 +1,17 @@
 """Reads of the public portal (issue #6). Statistics come from roll-ups only.
 
-The one display rule for case-derived figures lives here (:func:`public_cell`): roll-ups are
-already suppressed by :func:`layak.cases.selectors.suppress_lines`, and on top of that no
-case-derived value below ``LAYAK_SMALL_CELL`` is ever shown as a number — not a suppressed cell,
-not a 0 — so a public page can never say "this kelurahan had 2 cases" or "none". Definitions
-marked ``suppress_small`` (children with a sensitive condition: stunting, drop-out, child
-marriage) are suppressed here by the same rule (:func:`small_hidden`).
+Every figure goes through the one disclosure-control module (:mod:`layak.core.disclosure`) and
+shows one mark when hidden (:func:`~layak.core.disclosure.hidden_mark`):
+
+* case-derived definitions are suppressed upstream, in the roll-ups (``Rollup.suppressed``), over
+  every case-derived table at once; the portal hides exactly what the roll-up hides, so the page,
+  its CSV, the dashboards and the API show the same cells;
+* definitions marked ``suppress_small`` (children with a sensitive condition: stunting, drop-out,
+  child marriage) are suppressed here, per definition and period, over the area hierarchy
+  (kelurahan add up to their kecamatan, kecamatan to the city) by
+  :func:`~layak.core.disclosure.protect` (:func:`small_tables`); a hidden numerator hides its
+  rate too, since a reader who knows the denominator could work the numerator out of the rate.
+  :mod:`layak.portal.disclosure` registers these tables for ``layak disclosure_audit``.
 """
 
 from __future__ import annotations
@@ -17,13 +23,11 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import formats
-from django.utils.translation import gettext as _
 
-from layak.cases.selectors import small_cell, suppress_lines
+from layak.core.disclosure import Key, Linked, Protected, hidden_mark, protect
 from layak.evaluations.models import Award
 from layak.families.selectors import Slot, free_slots
 from layak.indicators.models import Definition, Level, Rollup, Source, Unit
-from layak.indicators.rollups import geography_lines
 from layak.portal.models import PlaySpace, PublicIndicator, Service
 from layak.regions.models import Region, RegionLevel
 
@@ -33,6 +37,8 @@ PERIODS_SHOWN = 3
 TIMES_PER_POINT = 3
 #: The levels the portal ever publishes (roll-ups stop at kelurahan; this says so again).
 PUBLIC_LEVELS = (Level.CITY, Level.KECAMATAN, Level.KELURAHAN)
+#: Shown for a figure nobody entered (not a hidden one: that shows the hidden mark).
+MISSING = "—"
 
 
 # -- the display rule ----------------------------------------------------------------------
@@ -41,15 +47,11 @@ PUBLIC_LEVELS = (Level.CITY, Level.KECAMATAN, Level.KELURAHAN)
 @dataclass(frozen=True)
 class Cell:
     """One published figure: ``text`` as shown, ``number`` for a CSV (None when hidden or
-    missing), ``hidden`` when a case-derived value is below the small-cell threshold."""
+    missing), ``hidden`` when disclosure control hides it (``text`` is then the hidden mark)."""
 
     text: str
     number: Decimal | None
     hidden: bool = False
-
-
-def fewer_than_text() -> str:
-    return _("fewer than %(limit)d") % {"limit": small_cell()}
 
 
 def _format(value: Decimal, unit: str) -> str:
@@ -59,40 +61,116 @@ def _format(value: Decimal, unit: str) -> str:
     return f"{text} %" if unit == Unit.PERCENT else f"{text} ‰"
 
 
-def small_hidden(city: Region, definition: Definition, rollups: Iterable[Rollup]) -> set[int]:
-    """The roll-ups (by pk) of a definition that hides small counts (``suppress_small``, e.g.
-    stunted or drop-out children) which the portal must not show: numerators of 1..4 and, by
-    the one small-cell rule, whatever else would let them be worked out within a kecamatan or
-    the city. Each period is its own table."""
-    if not definition.suppress_small or definition.source == Source.CASES:
-        return set()
+def hides_small(definition: Definition) -> bool:
+    """Whether the portal suppresses ``definition`` itself (``suppress_small``, not from cases:
+    case-derived roll-ups come suppressed)."""
+    return definition.suppress_small and definition.source != Source.CASES
+
+
+@dataclass(frozen=True)
+class SmallTable:
+    """One period of a ``suppress_small`` definition as the portal publishes it: the numerator
+    of every area with the sums a reader knows, and the cells to hide."""
+
+    definition: Definition
+    start: datetime.date
+    label: str
+    protected: Protected
+    #: The key of each roll-up's numerator, by roll-up primary key.
+    keys: dict[int, Key]
+
+    @property
+    def linked(self) -> Linked:
+        return self.protected.linked
+
+    @property
+    def hidden_rollups(self) -> set[int]:
+        return {pk for pk, key in self.keys.items() if self.protected.is_hidden(key)}
+
+
+def _parent(city: Region, code: str) -> str | None:
+    return None if code == city.code or "." not in code else code.rsplit(".", 1)[0]
+
+
+def _small_table(
+    city: Region, definition: Definition, start: datetime.date, cells: dict[str, Rollup]
+) -> SmallTable:
+    """The linked table of one period: a cell per area holding its numerator (published when
+    its rate is shown), each area the sum of the areas below it (plus an unpublished rest when
+    a value was entered for the area itself)."""
+
+    def key(code: str) -> tuple[str, str, str]:
+        return (definition.code, start.isoformat(), code)
+
+    linked = Linked()
+    values = {code: rollup.numerator or 0 for code, rollup in cells.items()}
+    for code, rollup in sorted(cells.items()):
+        linked.cell(key(code), values[code], published=rollup.rate is not None)
+    children: dict[str, list[str]] = {}
+    for code in sorted(cells):
+        up = _parent(city, code)
+        while up is not None and up not in cells:
+            up = _parent(city, up)
+        if up is not None:
+            children.setdefault(up, []).append(code)
+    for up, codes in children.items():
+        parts: list[Key] = [key(code) for code in codes]
+        rest = values[up] - sum(values[code] for code in codes)
+        if rest < 0:  # not a sum (cannot happen with roll-ups): a reader can use no sum
+            continue
+        if rest:
+            parts.append(linked.cell((*key(up), "rest"), rest, published=False))
+        linked.add_sum(key(up), parts)
+    label = next(iter(cells.values())).period_label if cells else ""
+    return SmallTable(
+        definition,
+        start,
+        label,
+        protect(linked),
+        {rollup.pk: key(code) for code, rollup in cells.items()},
+    )
+
+
+def small_tables(
+    city: Region, definition: Definition, rollups: Iterable[Rollup]
+) -> list[SmallTable]:
+    """The published tables of a ``suppress_small`` definition, one per period (oldest first);
+    empty for any other definition. ``rollups`` are the city's roll-ups of ``definition`` (at
+    the public levels) of the periods published; each period is its own table."""
+    if not hides_small(definition):
+        return []
     periods: dict[datetime.date, dict[str, Rollup]] = {}
     for rollup in rollups:
         periods.setdefault(rollup.period_start, {})[rollup.region.code] = rollup
+    return [
+        _small_table(city, definition, start, cells) for start, cells in sorted(periods.items())
+    ]
+
+
+def small_hidden(city: Region, definition: Definition, rollups: Iterable[Rollup]) -> set[int]:
+    """The roll-ups (by pk) of a ``suppress_small`` definition that the portal must not show:
+    numerators of 1..4 and whatever else would let them be worked out from the kelurahan, the
+    kecamatan and the city of the same period (:func:`small_tables`)."""
     hidden: set[int] = set()
-    for cells in periods.values():
-        values = {code: r.numerator or 0 for code, r in cells.items()}
-        for code in suppress_lines(values, geography_lines(city, values)):
-            hidden.add(cells[code].pk)
+    for table in small_tables(city, definition, rollups):
+        hidden |= table.hidden_rollups
     return hidden
 
 
 def public_cell(definition: Definition, rollup: Rollup | None, hidden: bool = False) -> Cell:
-    """How the portal shows one roll-up cell of ``definition`` (``hidden``: by
-    :func:`small_hidden`)."""
-    if hidden:
-        return Cell(fewer_than_text(), None, hidden=True)
+    """How the portal shows one roll-up cell of ``definition``. Hidden when the roll-up is
+    suppressed (case-derived data) or ``hidden`` (by :func:`small_hidden`): nothing else, so
+    every output that reads the same roll-ups hides the same cells."""
+    if rollup is None:
+        return Cell(MISSING, None)
+    if hidden or rollup.suppressed:
+        return Cell(hidden_mark(), None, hidden=True)
     if definition.source == Source.CASES:
-        if (
-            rollup is None
-            or rollup.suppressed
-            or rollup.numerator is None
-            or rollup.numerator < small_cell()
-        ):
-            return Cell(fewer_than_text(), None, hidden=True)
+        if rollup.numerator is None:
+            return Cell(MISSING, None)
         return Cell(_format(Decimal(rollup.numerator), Unit.COUNT), Decimal(rollup.numerator))
-    if rollup is None or rollup.rate is None:
-        return Cell("—", None)
+    if rollup.rate is None:
+        return Cell(MISSING, None)
     number = rollup.rate
     if definition.unit == Unit.COUNT:
         number = number.quantize(Decimal(1))  # a count has no decimals, in the CSV either
@@ -151,7 +229,7 @@ def indicator_summaries(city: Region) -> list[Summary]:
     ):
         latest[rollup.definition_id] = rollup
     # A city figure that hides small counts is hidden exactly as in its table (one query).
-    careful = [d for d in definitions if d.suppress_small and d.pk in latest]
+    careful = [d for d in definitions if hides_small(d) and d.pk in latest]
     tables: dict[int, list[Rollup]] = {}
     if careful:
         query = Q()
@@ -161,7 +239,15 @@ def indicator_summaries(city: Region) -> list[Summary]:
             _rollups(city)
             .filter(query)
             .select_related("region")
-            .only("definition_id", "period_start", "numerator", "region__code")
+            .only(
+                "definition_id",
+                "period_start",
+                "period_label",
+                "numerator",
+                "rate",
+                "suppressed",
+                "region__code",
+            )
         ):
             tables.setdefault(rollup.definition_id, []).append(rollup)
     summaries = []
@@ -172,10 +258,15 @@ def indicator_summaries(city: Region) -> list[Summary]:
             Summary(
                 definition,
                 found.period_label if found else "",
-                public_cell(definition, found, found.pk in hidden) if found else Cell("—", None),
+                public_cell(definition, found, found is not None and found.pk in hidden),
             )
         )
     return summaries
+
+
+def summaries_hide(summaries: Iterable[Summary]) -> bool:
+    """Whether a summary table holds a hidden cell (and so shows the legend)."""
+    return any(s.cell.hidden for s in summaries)
 
 
 @dataclass(frozen=True)
@@ -196,6 +287,48 @@ class IndicatorTable:
     def from_cases(self) -> bool:
         return self.definition.source == Source.CASES
 
+    @property
+    def has_hidden(self) -> bool:
+        """Whether a cell is hidden (the table then shows the legend of the hidden mark)."""
+        return any(cell.hidden for row in self.rows for cell in row.cells)
+
+
+def _published_starts(
+    city: Region, definition: Definition, periods: int = PERIODS_SHOWN
+) -> list[datetime.date]:
+    """The latest ``periods`` periods of ``definition`` with roll-ups, oldest first."""
+    starts = sorted(
+        set(
+            _rollups(city)
+            .filter(definition=definition)
+            .order_by()
+            .values_list("period_start", flat=True)
+            .distinct()
+        ),
+        reverse=True,
+    )[:periods]
+    starts.reverse()
+    return starts
+
+
+def published_small_tables(
+    city: Region, definition: Definition, year: int | None = None
+) -> list[SmallTable]:
+    """The tables of a ``suppress_small`` definition the portal publishes now (the periods of
+    :func:`indicator_table`; of ``year`` only when given), built as the page builds them."""
+    if not hides_small(definition):
+        return []
+    starts = [s for s in _published_starts(city, definition) if year is None or s.year == year]
+    if not starts:
+        return []
+    rollups = (
+        _rollups(city)
+        .filter(definition=definition, period_start__in=starts)
+        .select_related("region")
+        .defer("region__boundary")
+    )
+    return small_tables(city, definition, rollups)
+
 
 def indicator_table(
     city: Region, definition: Definition, periods: int = PERIODS_SHOWN
@@ -203,10 +336,7 @@ def indicator_table(
     """The figures of ``definition`` for the city, each kecamatan and each kelurahan over the
     latest ``periods`` periods, areas in code order (a kecamatan followed by its kelurahan)."""
     rollups = _rollups(city).filter(definition=definition)
-    starts = sorted(
-        set(rollups.order_by().values_list("period_start", flat=True).distinct()), reverse=True
-    )[:periods]
-    starts.reverse()
+    starts = _published_starts(city, definition, periods)
     found: dict[tuple[str, datetime.date], Rollup] = {}
     labels: dict[datetime.date, str] = {}
     areas: dict[str, Region] = {}

@@ -17,7 +17,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from layak.cases.selectors import small_cell
+from layak.core.disclosure import hidden_mark, legend_text, publishes, small_cell
+from layak.core.disclosure.publishing import publishing_hold, serve_last_audited
 from layak.core.exports import csv_response
 from layak.core.pages import menu
 from layak.core.permissions import require
@@ -47,7 +48,22 @@ def _page(request: HttpRequest, *, key: str, title: str, body: str) -> HttpRespo
 # -- public pages ----------------------------------------------------------------------------
 
 
+#: What the statistics views publish: figures of indicators, case-derived ones among them.
+PUBLISHED = ("indicators", "cases")
+
+
+def _summary_context(city: Region | None) -> dict[str, Any]:
+    summaries = selectors.indicator_summaries(city) if city else []
+    return {
+        "summaries": summaries,
+        "summaries_hide": selectors.summaries_hide(summaries),
+        "legend": legend_text(),
+    }
+
+
+@publishes(*PUBLISHED)
 @caching.public_page
+@serve_last_audited(fresh=caching.bump)
 def home(request: HttpRequest) -> HttpResponse:
     """The city's KLA category and history, key figures, and where to get help."""
     city = home_region()
@@ -60,21 +76,22 @@ def home(request: HttpRequest) -> HttpResponse:
                 "city": city,
                 "history": history,
                 "current": selectors.current_award(history),
-                "summaries": selectors.indicator_summaries(city) if city else [],
+                **_summary_context(city),
             },
         )
 
     return _page(request, key="home", title=_("Child-Friendly City"), body=_fragment("home", build))
 
 
+@publishes(*PUBLISHED)
 @caching.public_page
+@serve_last_audited(fresh=caching.bump)
 def statistics(request: HttpRequest) -> HttpResponse:
     city = home_region()
 
     def build() -> str:
         return render_to_string(
-            "portal/parts/statistics.html",
-            {"city": city, "summaries": selectors.indicator_summaries(city) if city else []},
+            "portal/parts/statistics.html", {"city": city, **_summary_context(city)}
         )
 
     return _page(
@@ -90,7 +107,9 @@ def _public_definition(code: str) -> tuple[Region, Definition]:
     return city, definition
 
 
+@publishes(*PUBLISHED)
 @caching.public_page
+@serve_last_audited(each=lambda: ({"code": c} for c in selectors.public_codes()))
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     """One public indicator for the city, its kecamatan and kelurahan, latest periods."""
     city, definition = _public_definition(code)
@@ -99,7 +118,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         table = selectors.indicator_table(city, definition)
         return render_to_string(
             "portal/parts/indicator.html",
-            {"city": city, "table": table, "fewer_than": selectors.fewer_than_text()},
+            {"city": city, "table": table, "mark": hidden_mark(), "legend": legend_text()},
         )
 
     return _page(
@@ -112,10 +131,14 @@ def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpRespons
 
 
 def _csv_value(cell: selectors.Cell) -> Any:
-    return cell.text if cell.hidden else cell.number
+    """A hidden cell holds the hidden mark (as on the page); a missing one is empty. No note
+    row: the CSV stays one header and data rows; the page beside the link has the legend."""
+    return hidden_mark() if cell.hidden else cell.number
 
 
+@publishes(*PUBLISHED)
 @caching.public_download
+@serve_last_audited
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     city = home_region()
 
@@ -132,7 +155,9 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
     return _csv("statistik-layak", header, rows)
 
 
+@publishes(*PUBLISHED)
 @caching.public_download
+@serve_last_audited(each=lambda: ({"code": c} for c in selectors.public_codes()))
 def indicator_csv(request: HttpRequest, code: str) -> HttpResponse:
     city, definition = _public_definition(code)
 
@@ -224,6 +249,7 @@ def manage(request: HttpRequest) -> HttpResponse:
             "services": services_visible_to(user),
             "spaces": play_spaces_visible_to(user),
             "can_choose_indicators": can_manage_public_indicators(user),
+            "publishing_hold": publishing_hold(),
         },
     )
 
@@ -250,7 +276,7 @@ def public_indicators(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/public_indicators.html",
-        {"form": form, "groups": form.groups(), "limit": small_cell()},
+        {"form": form, "groups": form.groups(), "limit": small_cell(), "mark": hidden_mark()},
     )
 
 

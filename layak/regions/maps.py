@@ -1,6 +1,9 @@
 """A small server-side SVG renderer for region boundaries (GeoJSON, WGS 84 [lng, lat]).
 
 One picture for pages, PDFs and the public portal, without any JavaScript or remote tiles.
+A shape whose value is hidden by disclosure control (``MapShape.hidden``) is filled with the
+hatch of :mod:`layak.core.charts` (never shaded as 0 or as "no data"); the page puts the legend
+of the hatch beside the map.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from layak.core.charts import hatch_id, hatch_pattern
+
 
 @dataclass(frozen=True)
 class MapShape:
@@ -21,6 +26,8 @@ class MapShape:
     geometry: dict[str, Any]
     css_class: str = ""
     href: str = ""
+    #: The area's value is hidden by disclosure control: drawn hatched.
+    hidden: bool = False
 
 
 def polygons(geometry: dict[str, Any]) -> list[list[list[Sequence[float]]]]:
@@ -60,7 +67,9 @@ def projection(shapes: Iterable[MapShape], width: int) -> tuple[Project, int] | 
 
 
 def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "") -> SafeString:
-    """An SVG with one labelled path per shape, scaled to ``width``, north up."""
+    """An SVG with one labelled path per shape, scaled to ``width``, north up; hidden shapes
+    are filled with a hatch pattern (``fill`` attribute, so the shape has no ``region-shape``
+    class whose stylesheet fill would cover it) and carry ``data-hidden="true"``."""
     shapes = [s for s in shapes if s.geometry]
     frame = projection(shapes, width)
     if frame is None:
@@ -79,16 +88,27 @@ def render_svg(shapes: Iterable[MapShape], *, width: int = 640, title: str = "")
     ]
     if title:
         parts.append(f"<title>{escape(title)}</title>")
+    pattern = hatch_id(f"map {title}")
+    if any(s.hidden for s in shapes):
+        parts.append(hatch_pattern(pattern))
     for shape in shapes:
         d = " ".join(
             "M" + " L".join(project(pt) for pt in ring) + " Z"
             for poly in polygons(shape.geometry)
             for ring in poly
         )
-        path = (
-            f'<path d="{d}" class="region-shape {escape(shape.css_class)}" '
-            f'data-code="{escape(shape.code)}"><title>{escape(shape.name)}</title></path>'
-        )
+        if shape.hidden:
+            path = (
+                f'<path d="{d}" class="region-hidden {escape(shape.css_class)}" '
+                f'fill="url(#{pattern})" stroke="#1a1a1a" stroke-width="1" '
+                f'data-code="{escape(shape.code)}" data-hidden="true">'
+                f"<title>{escape(shape.name)}</title></path>"
+            )
+        else:
+            path = (
+                f'<path d="{d}" class="region-shape {escape(shape.css_class)}" '
+                f'data-code="{escape(shape.code)}"><title>{escape(shape.name)}</title></path>'
+            )
         if shape.href:
             path = f'<a href="{escape(shape.href)}" aria-label="{escape(shape.name)}">{path}</a>'
         parts.append(path)

@@ -59,7 +59,7 @@ class CategoryFormulaTests(TestCase):
         self.assertEqual(response.status_code, 302, getattr(response, "content", b"")[:2000])
         category.refresh_from_db()
         self.assertEqual(category.name, name)
-        return str(category.pk)
+        return category.code
 
     def statistics_csv(self) -> list[list[str]]:
         leader = make_person(Role.LEADERSHIP, agency=self.world.uptd)

@@ -8,7 +8,6 @@ from io import StringIO
 
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db.models import Q
 from django.test import override_settings
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ from layak.cases.models import (
     Stage,
     Victim,
 )
-from layak.cases.selectors import case_statistics
+from layak.cases.statistics import case_statistic
 from layak.cases.tests.factories import (
     NOTE_TEXT,
     REPORTER_NAME,
@@ -92,9 +91,7 @@ class AnonymiseTests(TempMediaMixin):
         year = timezone.localdate().year
         result = []
         for unit, dimension in (("victims", "form"), ("victims", "sex"), ("cases", "kecamatan")):
-            stat = case_statistics(
-                region_filter=Q(region__code="64.71"), year=year, unit=unit, dimension=dimension
-            )
+            stat = case_statistic(city=self.world.city, year=year, unit=unit, dimension=dimension)
             result.append((dimension, stat.total, [(c.key, c.value) for c in stat.cells]))
         return result
 

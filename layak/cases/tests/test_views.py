@@ -18,6 +18,7 @@ from layak.cases.tests.factories import (
     make_case_world,
     victim_data,
 )
+from layak.core.disclosure import hidden_mark
 from layak.core.models import AuditEntry
 from layak.core.testing import login
 
@@ -203,7 +204,8 @@ class CaseFlowViewTests(TestCase):
             reverse("cases:statistics"),
             {"year": str(timezone.localdate().year), "unit": "victims", "dimension": "sex"},
         )
-        self.assertContains(response, "&lt;5")
+        self.assertContains(response, 'data-hidden="true"')
+        self.assertNotContains(response, "&lt;5")
         self.assertNotContains(response, "<td>1</td>")
         csv = self.client_for(leader).get(
             reverse("cases:statistics"),
@@ -214,7 +216,8 @@ class CaseFlowViewTests(TestCase):
                 "format": "csv",
             },
         )
-        self.assertIn("<5", csv.content.decode())
+        self.assertIn(hidden_mark(), csv.content.decode())
+        self.assertNotIn("<5", csv.content.decode())
         bad = self.client_for(leader).get(
             reverse("cases:statistics"), {"year": "1999", "unit": "reports", "dimension": "form"}
         )

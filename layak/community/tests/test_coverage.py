@@ -12,11 +12,13 @@ from django.urls import reverse
 
 from layak.cases.models import Channel, Report
 from layak.cases.services import ReportData, report_from_activist
+from layak.cases.statistics import area_key, case_tables
 from layak.cases.tests.factories import make_case
 from layak.community.indicators import compute
 from layak.community.models import ActivityKind, GroupStatus
 from layak.community.selectors import coverage_of, months_before
 from layak.community.tests.factories import PatbmWorld, make_activity, make_patbm_world
+from layak.core.disclosure import hidden_mark
 from layak.core.testing import login
 from layak.evaluations.suggestions import provider, providers_for
 from layak.regions.tests.factories import make_region
@@ -152,7 +154,14 @@ class SuggestionTests(TestCase):
         self.assertEqual(suggestion.values["jumlah_kegiatan_pencegahan"], "2")
         self.assertNotIn("jumlah_kasus_dilaporkan", suggestion.values)
         self.assertNotIn("jumlah_kasus_dirujuk", suggestion.values)
-        self.assertIn("<5", suggestion.text)
+        self.assertEqual(suggestion.text.count(hidden_mark()), 2)
+        self.assertNotIn("<5", suggestion.text)
+        # The cells are those of the city-year's one protected set of case-derived tables.
+        tables = case_tables(self.world.city, 2025)
+        for unit in ("patbm", "referred"):
+            self.assertTrue(tables.is_hidden(area_key(unit, self.world.manggar.code)))
+        self.assertEqual(tables.linked.values[area_key("patbm", self.world.manggar.code)], 2)
+        self.assertEqual(tables.linked.values[area_key("referred", self.world.manggar.code)], 1)
         self.assertEqual(suggestion.values["jumlah_kelurahan_patbm_berfungsi"], "1")
         self.assertIn("Manggar", suggestion.text)
         self.assertIn("2025", suggestion.text)

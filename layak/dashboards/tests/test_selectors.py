@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.test import TestCase
 from django.utils import timezone
 
+from layak.core.disclosure import hidden_mark
 from layak.dashboards import selectors
 from layak.dashboards.models import Challenge
 from layak.dashboards.tests.factories import YEARS, make_dashboard_world
@@ -127,7 +128,8 @@ class ClusterAndAreaTests(TestCase):
         self.assertTrue(latest.suppressed)
         self.assertIsNone(latest.numerator)
         self.assertIsNone(latest.value)
-        self.assertEqual(latest.display, "<5")
+        self.assertEqual(latest.display, hidden_mark())
+        self.assertEqual(latest.numerator_display, hidden_mark())
         self.assertEqual(violence.city.latest.value, Decimal(15))  # type: ignore[union-attr]
         self.assertEqual(page.children, [])
 

@@ -11,7 +11,9 @@ from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
+from layak.core.disclosure import hidden_mark, legend_text
 from layak.core.testing import assert_access_matrix, login
 from layak.dashboards import services
 from layak.dashboards.models import Challenge
@@ -162,17 +164,18 @@ class ContentTests(TestCase):
 
     def test_small_case_counts_are_never_shown(self) -> None:
         small = self.world.small.code
+        mark = escape(hidden_mark())
         response = self.client.get(reverse("dashboards:area", args=[small]))
-        kpi = (
-            response.content.decode().split('data-testid="kpi-kekerasan-anak"')[1].split("</li>")[0]
-        )
-        self.assertIn("&lt;5", kpi)
+        page = response.content.decode()
+        self.assertNotIn("&lt;5", page)
+        kpi = page.split('data-testid="kpi-kekerasan-anak"')[1].split("</li>")[0]
+        self.assertIn(f'class="value">{mark}<', kpi)
         self.assertNotRegex(kpi, r'class="value">[1-4]<')
         area_csv = rows_of(
             self.client.get(reverse("dashboards:area", args=[small]), {"format": "csv"})
         )
         violence = [r for r in area_csv if r["indicator_code"] == "kekerasan-anak"][0]
-        self.assertEqual(violence["area_value"], "<5")
+        self.assertEqual(violence["area_value"], hidden_mark())
         trend = rows_of(
             self.client.get(
                 reverse("dashboards:trend_csv", args=["kekerasan-anak"]), {"area": small}
@@ -180,13 +183,38 @@ class ContentTests(TestCase):
         )
         self.assertTrue(trend)
         for row in trend:
-            self.assertEqual((row["numerator"], row["value"]), ("", "<5"))
+            self.assertEqual((row["numerator"], row["value"]), (hidden_mark(), hidden_mark()))
         kecamatan = self.client.get(
             reverse("dashboards:area", args=["64.71.01"]), {"figure": "kekerasan-anak"}
         ).content.decode()
         listed = kecamatan.split(f'<tr data-code="{small}">')[1].split("</tr>")[0]
-        self.assertIn("&lt;5", listed)
+        self.assertIn(f'class="value">{mark}<', listed)
         self.assertNotRegex(listed, r'class="value">[1-4]<')
+        areas = kecamatan.split('data-testid="areas"')[1].split("</table>")[1]
+        self.assertIn(escape(legend_text()), areas.split("<section")[0])
+
+    def test_a_hidden_period_is_drawn_hatched_with_the_legend(self) -> None:
+        """The chart of a hidden cell: a hatched band (an SVG pattern), never 0 or a gap; the
+        legend with the same hatch under it; its table shows the mark."""
+        small = self.world.small.code
+        page = self.client.get(reverse("dashboards:area", args=[small])).content.decode()
+        kpi = page.split('data-testid="kpi-kekerasan-anak"')[1].split("</li>")[0]
+        svg = kpi.split("<svg")[1].split("</svg>")[0]
+        pattern = re.search(r'<pattern id="(hatch-[0-9a-f]+)"', svg)
+        assert pattern is not None
+        bands = re.findall(r'<rect [^>]*class="hidden-cell"[^>]*>', svg)
+        self.assertEqual(len(bands), 1)  # one year of cases, hidden
+        self.assertIn(f'fill="url(#{pattern.group(1)})"', bands[0])
+        self.assertIn('data-hidden="true"', bands[0])
+        self.assertIn(escape(hidden_mark()), svg)  # in the band's title and the aria label
+        self.assertNotIn("<circle", svg)  # no point drawn at a made-up height
+        legend = kpi.split('data-testid="hidden-legend"')[1].split("</p>")[0]
+        self.assertIn('class="hatch-swatch"', legend)
+        self.assertIn(escape(legend_text()), legend)
+        # A series without a hidden cell has neither hatch nor legend.
+        birth = page.split('data-testid="kpi-akta-lahir"')[1].split("</li>")[0]
+        self.assertNotIn("hidden-cell", birth)
+        self.assertNotIn("hidden-legend", birth)
 
     def test_csv_cells_cannot_start_a_formula(self) -> None:
         services.challenge_update(

@@ -15,9 +15,9 @@ from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from layak.cases import selectors as cases_selectors
 from layak.cases.models import Channel, Report
 from layak.cases.services import public_status
+from layak.core.disclosure import hidden_mark
 from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import login
 from layak.families import selectors, services
@@ -430,36 +430,48 @@ class CountsTests(TestCase):
         for _ in range(2):
             make_session(w, family=family, topic=Topic.DIGITAL, mode="online")
 
-    def test_small_cells_are_suppressed_with_their_neighbours(self) -> None:
+    def test_small_cells_are_hidden_with_the_cells_that_would_give_them_away(self) -> None:
+        mark = hidden_mark()
         data = selectors.service_counts(self.world.city, timezone.localdate().year)
         rows = {r.key: r for r in data.by_topic.rows}
         # Digital safety online: 2 sessions -> hidden, and its row total too (else derivable).
-        self.assertEqual(rows[Topic.DIGITAL].cells[1], "<5")
-        self.assertEqual(rows[Topic.DIGITAL].total, "<5")
-        # The online column would give the 2 away by subtraction: it is hidden as well.
-        self.assertEqual(data.by_topic.mode_totals[1], "<5")
+        self.assertEqual(rows[Topic.DIGITAL].cells[1], mark)
+        self.assertEqual(rows[Topic.DIGITAL].total, mark)
+        # The online column would give the 2 away by subtraction: it is hidden as well, and so
+        # is the grand total (18 in person + 0 outreach would leave the online column).
+        self.assertEqual(data.by_topic.mode_totals[1], mark)
+        self.assertEqual(data.by_topic.total, mark)
         self.assertEqual(rows[Topic.PARENTING].cells[0], "12")
         self.assertNotIn("2", [c for r in data.by_topic.rows for c in r.cells])
         kecamatan = {r.key: r for r in data.by_kecamatan.rows}
-        # One kecamatan only: its 18 in person would give the 2 online away, so both hide.
-        self.assertEqual(kecamatan["64.71.01"].cells[:2], ["<5", "<5"])
-        self.assertEqual(kecamatan["64.71.01"].total, "20")
-        self.assertEqual(data.by_kecamatan.total, "20")
+        # One kecamatan only: its online cell is the online column, so it hides too.
+        self.assertEqual(kecamatan["64.71.01"].cells, ["18", mark, "0"])
+        self.assertEqual(kecamatan["64.71.01"].total, mark)
+        # Both tables publish the same mode totals and grand total.
+        self.assertEqual(data.by_kecamatan.mode_totals, data.by_topic.mode_totals)
+        self.assertEqual(data.by_kecamatan.total, data.by_topic.total)
+        # One family is a small count.
+        self.assertEqual(data.families, mark)
+        self.assertEqual(
+            selectors.mode_totals(self.world.city, timezone.localdate().year),
+            {"in_person": 18, "online": None, "outreach": 0},
+        )
 
-    def test_suppress_lines_hides_a_second_cell_when_one_would_be_derivable(self) -> None:
-        values = {"a": 2, "b": 10, "c": 20, "t": 32}
-        hidden = cases_selectors.suppress_lines(values, [["a", "b", "c", "t"]], limit=5)
-        self.assertEqual(hidden, {"a", "b"})
-
-    def test_csv_has_the_suppressed_figures(self) -> None:
+    def test_csv_has_the_same_hidden_cells_as_the_page(self) -> None:
         client = Client()
         login(client, self.world.secretariat)
         response = client.get(reverse("families:counts"), {"format": "csv"})
         self.assertEqual(response["Content-Type"], "text/csv; charset=utf-8")
         text = response.content.decode()
         self.assertIn("topic,parenting,", text)
-        self.assertIn("<5", text)
+        self.assertIn(f"topic,digital_safety,Keamanan digital,0,{hidden_mark()},0,", text)
+        self.assertNotIn("<5", text)
         self.assertNotIn(NOTES_TEXT, text)
+        page = client.get(reverse("families:counts"))
+        self.assertContains(page, f'class="hidden-cell" data-hidden>{hidden_mark()}<', count=8)
+        self.assertContains(page, 'data-testid="hidden-legend"')
+        self.assertNotContains(page, "&lt;5")
+        self.assertEqual(text.count(hidden_mark()), 8)
 
     def test_suggestion_for_indicator_8(self) -> None:
         from layak.evaluations.suggestions import providers_for
@@ -469,9 +481,10 @@ class CountsTests(TestCase):
         suggestion = provider.compute(self.world.city, year, None)
         assert suggestion is not None
         # One family is a small cell: it is neither a value to take over nor in the text;
-        # the sessions are the same suppressed figures the counts page shows.
+        # the sessions are the same protected figures the counts page shows.
         self.assertEqual(suggestion.values, {"jumlah_konselor": "1"})
-        self.assertIn("<5 ", suggestion.text)
+        self.assertIn(f"{hidden_mark()} ", suggestion.text)
+        self.assertNotIn("<5", suggestion.text)
         table = service_counts(self.world.city, year).by_topic
         self.assertIn(f"{table.total} ", suggestion.text)
         self.assertIsNone(provider.compute(self.world.city, year - 5, None))

@@ -174,6 +174,18 @@ class IndicatorApiTests(TestCase):
             [(r["period"], r["numerator"], r["rate"], r["suppressed"]) for r in body],
             [("2024", None, None, True), ("2025", 7, "7.0", False)],
         )
+        # Issue #12: a hidden cell is null with "hidden": true (no "<5" text anywhere).
+        self.assertEqual(
+            [(r["numerator"], r["denominator"], r["rate"], r["hidden"]) for r in body],
+            [(None, None, None, True), (7, None, "7.0", False)],
+        )
+        self.assertNotIn("<5", json.dumps(body))
+
+    def test_the_roll_up_endpoint_is_marked_as_publishing_counts(self) -> None:
+        from layak.core.disclosure import published_families
+        from layak.indicators.api import rollup_list
+
+        self.assertEqual(published_families(rollup_list), ("indicators", "cases"))
 
     def test_targets_come_from_the_adopted_plan(self) -> None:
         w = self.world

@@ -261,6 +261,9 @@ class CommandTests(TestCase):
         out = StringIO()
         call_command("refresh_rollups", stdout=out)
         self.assertIn("2 kab/kota", out.getvalue())  # Balikpapan and Samarinda have agencies
+        # The nightly job ends with the disclosure audit of every kab/kota it refreshed.
+        self.assertIn(f"{world.city.code}: ", out.getvalue())
+        self.assertIn("short: OK", out.getvalue())
         self.assertEqual(_rollups("akta-lahir")[world.city.code].rate, Decimal("75.0"))
         year = timezone.localdate().year
         cases = _rollups("kekerasan-anak", datetime.date(year, 1, 1))

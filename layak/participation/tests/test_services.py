@@ -121,7 +121,7 @@ class ConsentTests(TestCase):
         self.assertFalse(consent.given_by)
         page = client.get(reverse("participation:forum", args=[self.world.city_forum.pk]))
         self.assertNotContains(page, MEMBER_NAME)
-        self.assertEqual(page.context["member_count"], 0)
+        self.assertEqual(page.context["member_count"], "0")
         # Erased data cannot be edited back in, and the consent cannot be withdrawn twice.
         edit = client.post(
             reverse("participation:member", args=[member.pk]),

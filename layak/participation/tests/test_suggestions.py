@@ -7,9 +7,11 @@ import datetime
 from django.test import TestCase
 from django.utils import timezone
 
+from layak.core.disclosure import hidden_mark
 from layak.evaluations import suggestions
 from layak.participation import services
 from layak.participation.models import Aspiration, PlanningLevel, PlanningStatus, Status
+from layak.participation.selectors import area_key, child_counts
 from layak.participation.suggestions import compute
 from layak.participation.tests.factories import (
     World,
@@ -76,19 +78,21 @@ class SuggestionProviderTests(TestCase):
         year = timezone.localdate().year
         suggestion = compute(self.world.city, year, None)
         assert suggestion is not None
+        # 2 board members, 1 trained: small counts of children, hidden (no value to take over).
         self.assertEqual(
             suggestion.values,
             {
-                "jumlah_pengurus": "2",
-                "jumlah_pengurus_terlatih_kha": "1",
                 "jumlah_usulan_anak": "2",
                 "jumlah_usulan_diakomodasi": "1",
                 "jumlah_kegiatan_pelopor": "1",
                 "jumlah_laporan_pelapor": "3",
             },
         )
-        self.assertIn("3 anggota", suggestion.text)
-        self.assertIn("2 dijawab", suggestion.text)
+        # 3 members, 2 board members, 1 trained: hidden, the same mark each; 40 children
+        # taking part in the consultation are shown.
+        self.assertEqual(suggestion.text.count(f"{hidden_mark()} "), 3)
+        self.assertIn("40 ", suggestion.text)
+        self.assertNotIn("<5", suggestion.text)
         self.assertIn(str(year), suggestion.source)
 
     def test_another_year_or_a_city_without_forum_has_other_figures(self) -> None:
@@ -108,4 +112,7 @@ class SuggestionProviderTests(TestCase):
         future = timezone.localdate() + datetime.timedelta(days=400)
         suggestion = compute(self.world.city, future.year, None)
         assert suggestion is not None
-        self.assertEqual(suggestion.values["jumlah_pengurus"], "2")
+        counts = child_counts(self.world.city, future.year)
+        self.assertEqual(counts.linked.values[area_key(self.world.city.code, "members")], 3)
+        self.assertEqual(counts.linked.values[area_key(self.world.city.code, "board")], 2)
+        self.assertNotIn("jumlah_pengurus", suggestion.values)

@@ -1,5 +1,6 @@
 """Profil Anak (issue #6): the yearly child profile from roll-ups, as a page, a PDF and a
-workbook; suppressed case cells never appear as numbers; downloads are audited exports."""
+workbook; suppressed case cells never appear as numbers but as the one hidden mark, with the
+legend under every table and sheet that holds one; downloads are audited exports."""
 
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ from decimal import Decimal
 from typing import Any
 
 import openpyxl
+from django.template.loader import render_to_string
 from django.test import TestCase
 from django.urls import reverse
+from django.utils.html import escape
 
 from layak.accounts.models import User
 from layak.accounts.roles import Role
 from layak.accounts.tests.factories import make_agency, make_person
 from layak.cases.models import Case
 from layak.cases.tests.factories import make_case, make_case_world
+from layak.core.disclosure import hidden_mark, legend_text
 from layak.core.models import AuditAction, AuditEntry, Document, DocumentStatus
 from layak.core.testing import LOGIN_REDIRECT, OK, Expect, assert_access_matrix, login
 from layak.evaluations.models import Award
@@ -171,7 +175,7 @@ class ProfileTests(TestCase):
         violence = next(i for i in data.indicators if i.definition.code == "kekerasan-anak")
         self.assertTrue(violence.current.suppressed)
         self.assertIsNone(violence.current.number)
-        self.assertEqual(violence.current.display, "<5")
+        self.assertEqual(violence.current.display, hidden_mark())
         self.assertIsNone(violence.approved)
 
     def test_indicator_without_rollups_says_no_data(self) -> None:
@@ -196,6 +200,30 @@ class ProfileTests(TestCase):
         self.assertContains(response, f"{reverse('plans:profile_pdf')}?year={YEAR}")
         self.assertContains(response, f"{reverse('plans:profile_xlsx')}?year={YEAR}")
         self.assertContains(response, "2.560")  # id: dot groups
+
+    def test_page_shows_the_mark_and_the_legend_under_tables_with_a_hidden_cell(self) -> None:
+        html = self._get("plans:profile", year=str(YEAR)).content.decode()
+        self.assertNotIn("&lt;5", html)
+        k5 = html.split('data-testid="cluster-K5"')[1].split("</section>")[0]
+        row = k5.split('data-testid="indicator-kekerasan-anak"')[1].split("</tr>")[0]
+        self.assertIn(f"<td>{escape(hidden_mark())}</td>", row)
+        cluster_table = k5.split("</table>")[1].split("<details")[0]
+        self.assertIn(f'data-testid="hidden-legend">{escape(legend_text())}<', cluster_table)
+        by_kecamatan = k5.split('data-testid="kecamatan-kekerasan-anak"')[1].split("</details>")[0]
+        self.assertIn(f"<td>{escape(hidden_mark())}</td>", by_kecamatan)
+        self.assertIn('data-testid="hidden-legend"', by_kecamatan.split("</table>")[1])
+        kl = html.split('data-testid="cluster-KL"')[1].split("</section>")[0]
+        self.assertNotIn("hidden-legend", kl)  # no hidden cell there
+        population = html.split('data-testid="population"')[1].split("</section>")[0]
+        self.assertNotIn("hidden-legend", population)
+
+    def test_pdf_template_holds_the_mark_and_the_legend(self) -> None:
+        html = render_to_string(
+            "plans/profile_pdf.html", {"profile": profile.child_profile(self.city, YEAR)}
+        )
+        self.assertNotIn("&lt;5", html)
+        self.assertIn(f'<td class="n">{escape(hidden_mark())}</td>', html)
+        self.assertGreaterEqual(html.count(escape(legend_text())), 2)  # cover and the table
 
     def test_page_defaults_to_the_latest_year_with_agency_data(self) -> None:
         # Cases opened in January make a roll-up of the new year; the profile stays on the
@@ -278,7 +306,7 @@ class ProfileTests(TestCase):
         self.assertEqual(summary["akta-lahir"][column + 1], 95)  # target
         violence = summary["kekerasan-anak"][column]
         self.assertIsInstance(violence, str)
-        self.assertEqual(violence, "<5")
+        self.assertEqual(violence, hidden_mark())
         k5 = {
             r[3]: r[-1]
             for r in workbook["K5"].iter_rows(values_only=True)
@@ -286,8 +314,17 @@ class ProfileTests(TestCase):
         }
         # The two cases are in one kelurahan: it, its kecamatan and the city are suppressed.
         for code in ("64.71", "64.71.01", "64.71.01.1001"):
-            self.assertEqual(k5[code], "<5", code)
+            self.assertEqual(k5[code], hidden_mark(), code)
         self.assertEqual(k5["64.71.02.1001"], 0)
+        # The legend stands one blank row under the table of each sheet with a hidden cell.
+        for name in ("Ringkasan", "K5"):
+            rows = list(workbook[name].iter_rows(values_only=True))
+            self.assertEqual(rows[-1][0], legend_text(), name)
+            self.assertTrue(all(v is None for v in rows[-2]), name)
+        self.assertNotIn(legend_text(), [r[0] for r in workbook["KL"].iter_rows(values_only=True)])
+        for sheet in workbook.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                self.assertNotIn("<5", row, sheet.title)
         kl = {
             r[3]: r for r in workbook["KL"].iter_rows(values_only=True) if r[0] == "penduduk-anak"
         }

@@ -1,4 +1,5 @@
-"""The public pages (issue #6): anonymous, GET only, and never a case count below 5."""
+"""The public pages (issue #6): anonymous, GET only, and never a case count below 5; every
+hidden cell shows the one mark of issue #12, with the legend under its table."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.test import TestCase
 from django.urls import reverse
+from django.utils.html import escape
 
 from layak.cases.models import Case
+from layak.core.disclosure import hidden_mark, legend_text
 from layak.indicators import rollups
 from layak.indicators.models import Definition, Level, Rollup, Value
 from layak.portal.models import PublicIndicator
-from layak.portal.selectors import fewer_than_text
 from layak.portal.tests.factories import (
     CASES_PER_KELURAHAN,
     SMALL,
@@ -88,8 +90,8 @@ class PublicPagesTest(TestCase):
         for cell in case_cells:
             for number in _numbers(cell):
                 self.assertNotIn(number, SMALL, cell)
-        hidden = [c for c in case_cells if fewer_than_text() in c]
-        shown = [c for c in case_cells if fewer_than_text() not in c]
+        hidden = [c for c in case_cells if c == escape(hidden_mark())]
+        shown = [c for c in case_cells if c != escape(hidden_mark())]
         self.assertTrue(hidden)
         self.assertIn(str(sum(CASES_PER_KELURAHAN.values())), " ".join(shown))  # the city total
 
@@ -110,25 +112,54 @@ class PublicPagesTest(TestCase):
                 try:
                     figure = Decimal(value)
                 except InvalidOperation:
-                    self.assertEqual(value, fewer_than_text())
+                    self.assertEqual(value, hidden_mark())
                 else:
                     self.assertGreaterEqual(figure, 5, url)
 
-    def test_a_small_unsuppressed_roll_up_or_zero_is_still_hidden(self) -> None:
+    def test_the_portal_hides_exactly_what_the_roll_up_hides(self) -> None:
+        """One rule: a cell the roll-up suppressed shows the mark on the page and in the CSV,
+        whatever number it holds; a shown 0 is a 0 (zeros are published)."""
         definition = Definition.objects.get(code="kekerasan-anak")
         rows = Rollup.objects.filter(definition=definition, period_start=year_start())
         kelurahan = rows.filter(level=Level.KELURAHAN)
         kelurahan.filter(region__code="64.71.03.1001").update(numerator=0, suppressed=False)
-        kelurahan.filter(region__code="64.71.03.1002").update(numerator=3, suppressed=False)
-        response = self.client.get(reverse("portal:indicator", args=["kekerasan-anak"]))
-        for code in ("64.71.03.1001", "64.71.03.1002"):
+        kelurahan.filter(region__code="64.71.03.1002").update(numerator=50, suppressed=True)
+        html = self.client.get(reverse("portal:indicator", args=["kekerasan-anak"]))
+        download = self.client.get(reverse("portal:indicator_csv", args=["kekerasan-anak"]))
+        table = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
+        csv_cells = {row[0]: row[-1] for row in table[1:]}
+        for code, shown in (("64.71.03.1001", "0"), ("64.71.03.1002", escape(hidden_mark()))):
             row = re.search(
-                rf'data-code="{re.escape(code)}">(.*?)</tr>', response.content.decode(), re.S
+                rf'data-code="{re.escape(code)}">(.*?)</tr>', html.content.decode(), re.S
             )
             assert row is not None
-            self.assertIn(fewer_than_text(), row.group(1))
-            cells = CASE_CELL.findall(row.group(1))
-            self.assertEqual(_numbers(" ".join(cells)), [5] * len(cells))
+            self.assertEqual(CASE_CELL.findall(row.group(1))[-1], shown, code)
+        self.assertEqual(csv_cells["64.71.03.1001"], "0")
+        self.assertEqual(csv_cells["64.71.03.1002"], hidden_mark())
+
+    def test_no_page_or_csv_says_below_5_and_hidden_cells_share_one_mark(self) -> None:
+        urls = [
+            *self._case_pages(),
+            reverse("portal:indicator_csv", args=["kekerasan-anak"]),
+            reverse("portal:statistics_csv"),
+        ]
+        for language in ("id", "en"):
+            self.client.cookies["django_language"] = language
+            for url in urls:
+                text = self.client.get(url).content.decode("utf-8-sig")
+                for old in ("<5", "&lt;5", "fewer than", "kurang dari"):
+                    self.assertNotIn(old, text, (url, language))
+        html = self.client.get(reverse("portal:indicator", args=["kekerasan-anak"])).content
+        hidden = re.findall(r'<td [^>]*data-hidden="true"[^>]*>(.*?)</td>', html.decode())
+        self.assertGreater(len(hidden), 1)
+        self.assertEqual(set(hidden), {escape(hidden_mark())})
+
+    def test_a_table_with_a_hidden_cell_has_the_legend_and_one_without_has_none(self) -> None:
+        legend = f'data-testid="hidden-legend">{escape(legend_text())}<'
+        violence = self.client.get(reverse("portal:indicator", args=["kekerasan-anak"]))
+        self.assertIn(legend, violence.content.decode().split("</table>")[1])
+        births = self.client.get(reverse("portal:indicator", args=["akta-lahir"]))
+        self.assertNotIn("hidden-legend", births.content.decode())
 
     def test_kla_history_shows_public_awards_and_years_without_evaluation(self) -> None:
         html = self.client.get(reverse("portal:home")).content.decode()
@@ -254,10 +285,11 @@ class SmallCountsOfChildrenTest(TestCase):
         download = self.client.get(reverse("portal:indicator_csv", args=["putus-sekolah"]))
         table = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
         shown = {row[0]: row[-1] for row in table[1:]}
-        self.assertEqual(shown[world.cases.kelurahan.code], fewer_than_text())  # 3
-        self.assertEqual(shown[small.code], fewer_than_text())  # else 15 - 12 gives the 3 away
+        self.assertEqual(shown[world.cases.kelurahan.code], hidden_mark())  # 3
+        self.assertEqual(shown[small.code], hidden_mark())  # else 15 - 12 gives the 3 away
         self.assertEqual(shown[world.cases.kecamatan.code], "15")
         self.assertEqual(shown[world.cases.kelurahan2.code], "40")
         self.assertEqual(shown[world.city.code], "55")
-        self.assertIn(fewer_than_text(), html)
+        self.assertIn(f'data-hidden="true">{escape(hidden_mark())}</td>', html)
+        self.assertIn(escape(legend_text()), html)
         self.assertNotRegex(html, r">\s*(3|12)\s*</td>")

@@ -1,12 +1,15 @@
 """``layak refresh_rollups``: run nightly (cron). Counts the cases of each year into the
 case-derived indicators, writes this and last year's module-derived indicators (PATBM and
 Forum Anak coverage, Puspaga services), recomputes every roll-up and fills the
-self-assessment score of each awarded year from its submitted evaluation cycle."""
+self-assessment score of each awarded year from its submitted evaluation cycle. Then it runs
+``layak disclosure_audit`` over what is now published (``--no-audit`` skips it); a failing
+audit makes this command fail too and holds back the public statistics."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -30,6 +33,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--city", help="Only this kab/kota (region code).")
+        parser.add_argument(
+            "--no-audit",
+            action="store_true",
+            help="Do not run layak disclosure_audit afterwards.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["city"]:
@@ -56,3 +64,5 @@ class Command(BaseCommand):
             rows += rollups.refresh_city(city)
             awards_fill_self_scores(city)
         self.stdout.write(f"{len(cities)} kab/kota, {rows} roll-up rows.")
+        if not options["no_audit"]:
+            call_command("disclosure_audit", city=options["city"], stdout=self.stdout)
