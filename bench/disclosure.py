@@ -806,7 +806,7 @@ def run(sql: Sql, scale: float, own_builder: bool = False) -> int:
     reruns: list[Outcome] = []  # the protections after the first, each city's and the roll-up's
     pair_seconds = pair_cpu = 0.0
     fixed_pairs: list[int] = []
-    stuck: set[str] = set()
+    stuck: dict[str, str] = {}  # city -> its first shortfall that hiding more cannot fix
     while True:
         while True:  # the modular rounds
             rounds += 1
@@ -858,16 +858,17 @@ def run(sql: Sql, scale: float, own_builder: bool = False) -> int:
             # A province or national cell pinned here with no primary cell short is an artefact
             # of that assumption (it is the sum of what is assumed known, and of this city's
             # shown zeros); the roll-up's own audit and the joint audit judge those cells.
-            if not [
+            short = [
                 s
                 for s in shortfalls(merged, hidden)
                 if s.primary or s.key in outcome.shared or s.key not in roll_keys
-            ]:
+            ]
+            if not short:
                 continue
             short_pairs += 1
             added: set[Any] = set(protect(merged, start=hidden, known=known).hidden - hidden)
             if not added:
-                stuck.add(shape.code)
+                stuck[shape.code] = str(short[0])
                 continue
             roll_start |= added & roll_keys
             city_start[shape.code] |= {k[1] for k in added - roll_keys} | (added & outcome.shared)
@@ -881,7 +882,6 @@ def run(sql: Sql, scale: float, own_builder: bool = False) -> int:
         )
         if short_pairs == len(stuck):
             break  # nothing left that hiding more could fix; the stuck are reported
-    errors += [f"{code}: short with the roll-up, nothing more to hide" for code in sorted(stuck)]
     protected_at = time.perf_counter()
     joint_cities = [
         (s.code, city_build[s.code], o)
@@ -895,6 +895,14 @@ def run(sql: Sql, scale: float, own_builder: bool = False) -> int:
     if full_joint:
         joint = joint_audit(roll_up, roll_build, joint_cities)
         errors += [f"joint: {s}" for s in joint.shortfalls]
+    else:  # the pairs are the proof: a pair still short fails the run
+        errors += [f"{code} with the roll-up: {s}" for code, s in sorted(stuck.items())]
+    for code, first in sorted(stuck.items()):
+        print(
+            f"  {code} stays short with the roll-up when every other city's totals are known "
+            f"and hiding more cannot help: {first}"
+            + (" (the joint audit below decides)" if full_joint else "")
+        )
     audited_at = time.perf_counter()
     cities_total = summed(f"all {len(shapes)} city-years", outcomes)
     print(HEADER)
@@ -923,9 +931,11 @@ def run(sql: Sql, scale: float, own_builder: bool = False) -> int:
     else:
         print(
             f"  joint audit: the roll-up with each of the {len(joint_cities)} city-years with "
-            f"hidden shared cells, one pair at a time (the last pass above: 0 short; weaker "
-            f"than one set of all, where two cities could combine; that audit is run up to "
-            f"{FULL_JOINT_CITIES} such cities, --scale 0.1); the other {len(alone)} city-years "
+            f"hidden shared cells, one pair at a time, the attacker knowing every other city's "
+            f"totals (the last pass above: 0 short; a city safe so is safe in one set of all; a "
+            f"province or national cell hidden only to protect others is judged by the "
+            f"roll-up's audit; one set of all is audited up to {FULL_JOINT_CITIES} such cities, "
+            f"--scale 0.1); the other {len(alone)} city-years "
             f"alone (shown cells are constants): {sum(len(o.shortfalls) for o in alone)} shortfalls"
         )
     wall = time.perf_counter() - wall
