@@ -601,7 +601,7 @@ def run(victims: int, repeats: int) -> int:
     from layak.accounts.models import User
     from layak.cases import selectors, statistics
     from layak.cases.models import Case, CaseMember, Victim
-    from layak.core.disclosure import protect
+    from layak.core.disclosure import caching, protect
 
     rng = random.Random(SEED)
     today = timezone.localdate()
@@ -658,7 +658,7 @@ def run(victims: int, repeats: int) -> int:
         print("  NOTE: a shared cache may answer the protection; run with LAYAK_CACHE=dummy")
 
     def cold() -> None:
-        statistics._MEMO.clear()
+        caching.forget_local()
         if local_cache:
             caches["default"].clear()
 
@@ -696,7 +696,7 @@ def run(victims: int, repeats: int) -> int:
             lambda: statistics.case_counts(city, year),
             lambda: statistics.linked_from_counts(counts),
             lambda: protect(linked),
-            lambda: statistics.fingerprint(linked),
+            lambda: caching.fingerprint(linked),
             form_stat,
         ],
         repeats,

@@ -25,10 +25,9 @@ from layak.cases.statistics import (
     UNITS,
     case_statistic,
     cities_for_statistics,
+    statistics_city,
 )
 from layak.core.disclosure import publishes
-from layak.regions.models import Region
-from layak.regions.selectors import home_region
 
 router = Router(tags=["cases"])
 
@@ -139,15 +138,6 @@ def referral_list(request: HttpRequest) -> list[ReferralOut]:
     ]
 
 
-def _statistics_city(cities: list[Region], code: str | None) -> Region | None:
-    if code:
-        return next((c for c in cities if c.code == code), None)
-    home = home_region()
-    return next((c for c in cities if home is not None and c.pk == home.pk), None) or (
-        cities[0] if cities else None
-    )
-
-
 @router.get(
     "/statistics/",
     response={200: StatisticOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
@@ -173,7 +163,7 @@ def statistics(
         return Status(400, ErrorOut(detail="The year must lie between 2000 and 2100."))
     agency = getattr(request.user, "agency", None)
     cities = cities_for_statistics(region_filter, agency.region if agency is not None else None)
-    chosen = _statistics_city(cities, city)
+    chosen = statistics_city(cities, city)
     if chosen is None:
         return Status(404, ErrorOut(detail="No such kab/kota."))
     year = year or timezone.localdate().year

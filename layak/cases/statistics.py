@@ -22,15 +22,10 @@ The roll-up job (``refresh_cases``) computes it and so fills the cache for the p
 from __future__ import annotations
 
 import datetime
-import hashlib
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -46,8 +41,10 @@ from layak.cases.models import (
     Sex,
     Victim,
 )
-from layak.core.disclosure import Linked, Protected, hidden_mark, protect, protection
+from layak.core.disclosure import Linked, Protected, hidden_mark
+from layak.core.disclosure.caching import protect_cached
 from layak.regions.models import Region, RegionLevel
+from layak.regions.selectors import home_region
 
 #: The unpublished part of a breakdown: a case without a (known) kelurahan counts for the city
 #: only; a victim without an age group or a form, a case without a victim, are "unknown".
@@ -211,7 +208,7 @@ def _consenting(cases: QuerySet[Case], on: datetime.date) -> QuerySet[Case]:
 def counted_in_statistics(cases: QuerySet[Case]) -> QuerySet[Case]:
     """The cases any statistics may count: all of them, or with
     ``LAYAK_CASE_STATS_REQUIRE_CONSENT`` those consenting to statistics today."""
-    if getattr(settings, "LAYAK_CASE_STATS_REQUIRE_CONSENT", False):
+    if settings.LAYAK_CASE_STATS_REQUIRE_CONSENT:
         return _consenting(cases, timezone.localdate())
     return cases
 
@@ -351,47 +348,6 @@ def _lookup_codes(kind: str) -> list[str]:
     return list(Lookup.objects.filter(kind=kind).values_list("code", flat=True))
 
 
-# -- protecting, cached ----------------------------------------------------------------------
-
-#: Process-local copies of the latest results (the cache may be a dummy in tests).
-_MEMO: OrderedDict[str, Protected] = OrderedDict()
-_MEMO_SIZE = 64
-_MEMO_LOCK = threading.Lock()
-CACHE_SECONDS = 7 * 24 * 3600
-
-
-def fingerprint(linked: Linked) -> str:
-    """A digest of everything the protection depends on: the values, which cells are
-    published, the relations and the protection settings."""
-    digest = hashlib.sha256()
-    digest.update(repr(protection()).encode())
-    for key in linked.ordered():
-        digest.update(repr((key, linked.values[key], key in linked.published)).encode())
-    for relation in linked.relations:
-        digest.update(repr(relation).encode())
-    return digest.hexdigest()
-
-
-def protect_cached(linked: Linked, label: str) -> Protected:
-    """:func:`protect` through the cache: keyed by ``label`` and :func:`fingerprint`, so a
-    changed value or setting is never answered from an older result."""
-    key = f"layak:disclosure:{label}:{fingerprint(linked)}"
-    with _MEMO_LOCK:
-        found = _MEMO.get(key)
-        if found is not None:
-            _MEMO.move_to_end(key)
-            return found
-    result = cache.get(key)
-    if not isinstance(result, Protected) or result.hidden - set(linked.values):
-        result = protect(linked)
-        cache.set(key, result, CACHE_SECONDS)
-    with _MEMO_LOCK:
-        _MEMO[key] = result
-        while len(_MEMO) > _MEMO_SIZE:
-            _MEMO.popitem(last=False)
-    return result
-
-
 def case_tables(city: Region, year: int) -> Protected:
     """The one protected set of case-derived cells of ``city`` in ``year``: every page, export,
     API and roll-up publishing a case count reads it."""
@@ -444,7 +400,14 @@ class Statistic:
         return self.total is None
 
 
-def _labels(city: Region, unit: str, dimension: str, keys: list[str]) -> dict[str, str]:
+def _check(unit: str, dimension: str) -> None:
+    """Refuse a unit or dimension the statistics do not publish (before any counting)."""
+    allowed = REPORT_DIMENSIONS if unit == "reports" else DIMENSIONS
+    if unit not in UNITS or dimension not in allowed:
+        raise ValueError(f"{unit} by {dimension}")
+
+
+def _labels(dimension: str, keys: list[str]) -> dict[str, str]:
     if dimension in ("kecamatan", "kelurahan"):
         return dict(Region.objects.filter(code__in=keys).values_list("code", "name"))
     if dimension == "sex":
@@ -483,12 +446,10 @@ def _keys(protected: Protected, unit: str, dimension: str, city: Region) -> list
 
 def statistic_of(protected: Protected, city: Region, unit: str, dimension: str) -> Statistic:
     """Counts of ``unit`` by ``dimension`` as published from ``protected``."""
-    allowed = REPORT_DIMENSIONS if unit == "reports" else DIMENSIONS
-    if unit not in UNITS or dimension not in allowed:
-        raise ValueError(f"{unit} by {dimension}")
+    _check(unit, dimension)
     lookup = "area" if dimension in ("kecamatan", "kelurahan") else dimension
     keys = _keys(protected, unit, dimension, city)
-    labels = _labels(city, unit, dimension, keys)
+    labels = _labels(dimension, keys)
     cells = [
         Cell(k, labels.get(k, k), protected.shown(category_key(unit, lookup, k))) for k in keys
     ]
@@ -500,10 +461,21 @@ def statistic_of(protected: Protected, city: Region, unit: str, dimension: str) 
 def case_statistic(*, city: Region, year: int, unit: str, dimension: str) -> Statistic:
     """Counts of ``unit`` (victims, cases or reports) by ``dimension`` in ``city`` and
     ``year``, hidden as everywhere else (:func:`case_tables`)."""
-    allowed = REPORT_DIMENSIONS if unit == "reports" else DIMENSIONS
-    if unit not in UNITS or dimension not in allowed:
-        raise ValueError(f"{unit} by {dimension}")
+    _check(unit, dimension)
     return statistic_of(case_tables(city, year), city, unit, dimension)
+
+
+def statistics_city(cities: list[Region], code: str | None) -> Region | None:
+    """The kab/kota whose statistics the reader asked for among ``cities`` (those they may
+    read). Statistics are per kab/kota, so a reader whose scope covers several (national or
+    provincial staff) picks one by ``code``; the deployment's home kab/kota, or else the first,
+    is the default. None when ``code`` names none of them (or there are none)."""
+    if code:
+        return next((c for c in cities if c.code == code), None)
+    home = home_region()
+    return next((c for c in cities if home is not None and c.pk == home.pk), None) or (
+        cities[0] if cities else None
+    )
 
 
 def cities_for_statistics(region_filter: Q, home: Region | None = None) -> list[Region]:
@@ -518,9 +490,3 @@ def cities_for_statistics(region_filter: Q, home: Region | None = None) -> list[
         return cities
     codes = [home.code.rsplit(".", n)[0] for n in range(home.code.count(".") + 1)]
     return list(Region.objects.filter(code__in=codes, level__in=levels).defer("boundary")[:1])
-
-
-def published_cells(protected: Protected) -> Mapping[Any, int | None]:
-    """Every published cell with the number shown (None: hidden)."""
-    linked = protected.linked
-    return {key: protected.shown(key) for key in linked.ordered() if key in linked.published}

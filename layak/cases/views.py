@@ -83,7 +83,12 @@ from layak.cases.selectors import (
     overdue_cases,
     referrals_waiting,
 )
-from layak.cases.statistics import case_statistic, cities_for_statistics, statistics_years
+from layak.cases.statistics import (
+    case_statistic,
+    cities_for_statistics,
+    statistics_city,
+    statistics_years,
+)
 from layak.core.audit import audit_record
 from layak.core.disclosure import legend_text, publishes
 from layak.core.errors import ConflictError
@@ -92,7 +97,6 @@ from layak.core.models import AuditAction
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
-from layak.regions.models import Region
 from layak.regions.selectors import home_region
 
 
@@ -990,20 +994,6 @@ def break_glass_review(request: HttpRequest, pk: int) -> HttpResponse:
 # -- statistics and export ------------------------------------------------------------------
 
 
-def _statistics_city(request: HttpRequest, cities: list[Region]) -> Region:
-    """The kab/kota whose statistics the reader asked for. Statistics are per kab/kota, so a
-    reader whose scope covers several (national or provincial staff) picks one (``?city=``);
-    the deployment's home kab/kota, or else the first, is the default."""
-    wanted = request.GET.get("city", "")
-    if wanted:
-        found = next((c for c in cities if c.code == wanted), None)
-        if found is None:
-            raise Http404
-        return found
-    home = home_region()
-    return next((c for c in cities if home is not None and c.pk == home.pk), cities[0])
-
-
 @publishes("cases")
 @login_required
 @menu("case_statistics")
@@ -1014,7 +1004,9 @@ def statistics(request: HttpRequest) -> HttpResponse:
     cities = cities_for_statistics(region_filter, _city(request.user))
     if not cities:
         raise Http404
-    city = _statistics_city(request, cities)
+    city = statistics_city(cities, request.GET.get("city", ""))
+    if city is None:
+        raise Http404
     years = statistics_years(city)
     asked = bool(set(request.GET) - {"city", "format"})
     form = StatisticsForm(request.GET if asked else None, years=years)

@@ -6,7 +6,8 @@ table and offers it as CSV. A period without a value leaves a gap in the line; a
 value is hidden by disclosure control (:mod:`layak.core.disclosure`) is drawn as a hatched band
 over the whole height of the chart — never as 0 and never as a gap — with the hidden mark in its
 tooltip, and the page puts the legend of the hatch under the chart (the hatch is
-:func:`layak.core.charts.hatch_pattern`, shared with the maps; ``dashboards/_hidden_legend.html``).
+:func:`layak.core.charts.hatch_pattern`, shared with the maps; the legend is
+``core/partials/hidden_legend.html``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,6 @@ from django.utils.translation import ngettext
 
 from layak.core.charts import hatch_id, hatch_pattern
 from layak.core.disclosure import hidden_mark
-
-#: ``hatch_id`` and ``hatch_pattern`` live in :mod:`layak.core.charts` (the maps use them too).
-__all__ = ["hatch_id", "hatch_pattern", "sparkline"]
 
 WIDTH, HEIGHT, PAD = 160, 44, 5
 #: Half the width of the hatched band of a hidden period.

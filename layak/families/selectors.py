@@ -20,7 +20,8 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
-from layak.core.disclosure import Linked, Protected, protect
+from layak.core.disclosure import Linked, Protected
+from layak.core.disclosure.caching import protect_cached
 from layak.families.models import (
     HOLDS_SLOT,
     Booking,
@@ -301,7 +302,7 @@ def counts_linked(facts: CountFacts) -> Linked:
 
 def protect_counts(facts: CountFacts) -> PuspagaCounts:
     linked = counts_linked(facts)
-    return PuspagaCounts(facts=facts, linked=linked, protected=protect(linked))
+    return PuspagaCounts(facts=facts, linked=linked, protected=protect_cached(linked, "families"))
 
 
 def _tables(

@@ -29,6 +29,7 @@ from layak.indicators.models import (
     Value,
 )
 from layak.regions.models import Region, RegionLevel
+from layak.regions.selectors import codes_up_to
 
 _LEVEL_OF_DEPTH = {1: Level.CITY, 2: Level.KECAMATAN, 3: Level.KELURAHAN}
 
@@ -59,11 +60,7 @@ def _areas(city: Region) -> dict[str, Region]:
 
 def _ancestors(city: Region, code: str) -> list[str]:
     """``code`` and the codes of the areas above it up to the city."""
-    codes = [code]
-    while code != city.code and "." in code:
-        code = code.rsplit(".", 1)[0]
-        codes.append(code)
-    return codes
+    return codes_up_to(city.code, code)
 
 
 def _expected(definition: Definition, city: Region, areas: Mapping[str, Region]) -> dict[str, int]:

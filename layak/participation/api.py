@@ -203,8 +203,8 @@ def forum_list(request: HttpRequest) -> list[ForumOut]:
             level=row.forum.level,
             region_code=row.forum.region.code,
             active=row.forum.is_active,
-            members=int(row.member_count) if row.member_count.isdigit() else None,
-            hidden=not row.member_count.isdigit(),
+            members=row.members,
+            hidden=row.members is None,
         )
         for row in forum_rows(request.user)[:MAX_LIMIT]
     ]

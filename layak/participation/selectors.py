@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from layak.core.disclosure import Key, Linked, Protected, protect
+from layak.core.disclosure import Key, Linked, Protected
+from layak.core.disclosure.caching import protect_cached
 from layak.participation.models import (
     PUBLIC_STATUSES,
     Aspiration,
@@ -26,6 +27,7 @@ from layak.participation.permissions import (
     members_visible_to,
 )
 from layak.regions.models import Region
+from layak.regions.selectors import codes_up_to
 
 
 def filter_aspirations(
@@ -69,18 +71,21 @@ class ForumRow:
     forum: Forum
     member_count: str
     aspiration_count: int
+    members: int | None = None  # the number published, None when hidden
 
 
-def forum_rows(user: object) -> list[ForumRow]:
-    """The forums ``user`` sees with their members and aspirations."""
+def forum_rows(user: object, built: dict[int, ChildCounts] | None = None) -> list[ForumRow]:
+    """The forums ``user`` sees with their members and aspirations (``built``: this year's
+    :func:`child_counts` already built, by city id)."""
     forums = forums_visible_to(user).annotate(n=Count("aspirations", distinct=True))
-    by_city: dict[int, ChildCounts] = {}
+    by_city: dict[int, ChildCounts] = dict(built or {})
     rows = []
     for forum in forums:
         if forum.city_id not in by_city:
             by_city[forum.city_id] = child_counts(forum.city, timezone.localdate().year)
-        shown = forum_child_counts(forum, by_city[forum.city_id])["members"]
-        rows.append(ForumRow(forum, shown, forum.n))
+        key = forum_key(forum.pk, "members")
+        counts = by_city[forum.city_id]
+        rows.append(ForumRow(forum, counts.display(key), forum.n, counts.shown(key)))
     return rows
 
 
@@ -90,9 +95,12 @@ def forum_child_counts(forum: Forum, counts: ChildCounts | None = None) -> dict[
     return {what: counts.display(forum_key(forum.pk, what)) for what in CHILD_COUNTS}
 
 
-def consultation_participants(forum: Forum, consultations: list[Consultation]) -> None:
-    """Set ``participants_shown`` on each consultation: its children as published."""
-    by_year: dict[int, ChildCounts] = {}
+def consultation_participants(
+    forum: Forum, consultations: list[Consultation], built: ChildCounts | None = None
+) -> None:
+    """Set ``participants_shown`` on each consultation: its children as published (``built``:
+    :func:`child_counts` of the forum's city for one year, already built)."""
+    by_year: dict[int, ChildCounts] = {} if built is None else {built.year: built}
     for consultation in consultations:
         year = consultation.held_on.year
         if year not in by_year:
@@ -166,6 +174,8 @@ class Figures:
     acted: int
     proposed: int
     accommodated: int
+    #: The counts of children as numbers (None when hidden): members, board, trained.
+    children: dict[str, int | None] = field(default_factory=dict)
 
 
 def _end_of(year: int) -> datetime.date:
@@ -173,9 +183,12 @@ def _end_of(year: int) -> datetime.date:
     return min(today, datetime.date(year, 12, 31))
 
 
-def participation_figures(city: Region, year: int, area: Region | None = None) -> Figures:
+def participation_figures(
+    city: Region, year: int, area: Region | None = None, counts: ChildCounts | None = None
+) -> Figures:
     """Counts of one city's forums in ``year``; members as at the year's end (or today).
-    ``area`` narrows to the forums and aspirations of a kecamatan or kelurahan."""
+    ``area`` narrows to the forums and aspirations of a kecamatan or kelurahan; ``counts``:
+    :func:`child_counts` of the city-year, already built."""
     forums = Forum.objects.filter(city=city, is_active=True)
     aspirations = Aspiration.objects.filter(city=city, submitted_at__year=year).exclude(
         status=Status.DISMISSED
@@ -185,7 +198,7 @@ def participation_figures(city: Region, year: int, area: Region | None = None) -
         forums = forums.filter(area_q)
         aspirations = aspirations.filter(forum__in=forums.values("pk"))
     consultations = Consultation.objects.filter(forum__in=forums.values("pk"), held_on__year=year)
-    counts = child_counts(city, year)
+    counts = counts or child_counts(city, year)
     code = city.code if area is None or area.pk == city.pk else area.code
     # Musrenbang outcomes count in the planning year, whenever the aspiration was voiced.
     planning = Aspiration.objects.filter(city=city, planning__year=year).exclude(
@@ -207,6 +220,7 @@ def participation_figures(city: Region, year: int, area: Region | None = None) -
         accommodated=planning.filter(
             planning__status__in=[PlanningStatus.ACCEPTED, PlanningStatus.FUNDED]
         ).count(),
+        children={what: counts.shown(area_key(code, what)) for what in CHILD_COUNTS},
     )
 
 
@@ -258,15 +272,6 @@ class ChildCounts:
         return self.protected.shown(key) if key in self.linked.values else 0
 
 
-def _areas_of(city: Region, region_code: str) -> list[str]:
-    """The city and every area between it and ``region_code`` (inclusive)."""
-    areas = [city.code]
-    parts = region_code.split(".")
-    for depth in range(len(city.code.split(".")) + 1, len(parts) + 1):
-        areas.append(".".join(parts[:depth]))
-    return areas
-
-
 def child_counts(city: Region, year: int) -> ChildCounts:
     """THE builder of the Forum Anak counts of children of ``city`` in ``year``."""
     end = _end_of(year)
@@ -300,7 +305,7 @@ def child_counts(city: Region, year: int) -> ChildCounts:
         t.add_below(keys[1], keys[0])
         t.add_below(keys[2], keys[1])
         if is_active:
-            for code in _areas_of(city, region_code):
+            for code in codes_up_to(city.code, region_code):
                 parts = areas.setdefault(code, {w: [] for w in (*CHILD_COUNTS, "participants")})
                 for what, key in zip(CHILD_COUNTS, keys, strict=True):
                     parts[what].append(key)
@@ -309,7 +314,7 @@ def child_counts(city: Region, year: int) -> ChildCounts:
     for consultation_id, forum_id, participants in consultations:
         key = t.cell(consultation_key(consultation_id), participants)
         if forum_id in active:
-            for code in _areas_of(city, region_of[forum_id]):
+            for code in codes_up_to(city.code, region_of[forum_id]):
                 areas[code]["participants"].append(key)
     areas.setdefault(city.code, {w: [] for w in (*CHILD_COUNTS, "participants")})
     for code in sorted(areas):
@@ -319,7 +324,8 @@ def child_counts(city: Region, year: int) -> ChildCounts:
             t.add_sum(total, keys)
         t.add_below(area_key(code, "board"), area_key(code, "members"))
         t.add_below(area_key(code, "trained"), area_key(code, "board"))
-    return ChildCounts(year=year, linked=t, protected=protect(t))
+    protected = protect_cached(t, f"participation:{city.code}:{year}")
+    return ChildCounts(year=year, linked=t, protected=protected)
 
 
 def child_count_years(city: Region) -> list[int]:

@@ -51,14 +51,14 @@ def compute(city: Region, year: int, area: Region | None) -> Suggestion | None:
     }
     # Counts of children hidden by the disclosure control are no value to take over.
     children = {
-        "jumlah_pengurus": figures.board,
-        "jumlah_pengurus_terlatih_kha": figures.board_trained,
+        "jumlah_pengurus": figures.children["board"],
+        "jumlah_pengurus_terlatih_kha": figures.children["trained"],
     }
     return Suggestion(
         source=_("Forum Anak, %(year)d") % {"year": year},
         text=text,
         values={
-            **{field: shown for field, shown in children.items() if shown.isdigit()},
+            **{field: str(shown) for field, shown in children.items() if shown is not None},
             "jumlah_usulan_anak": str(figures.proposed),
             "jumlah_usulan_diakomodasi": str(figures.accommodated),
             "jumlah_kegiatan_pelopor": str(figures.consultations),

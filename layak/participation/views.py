@@ -63,6 +63,7 @@ from layak.participation.permissions import (
 )
 from layak.participation.selectors import (
     aspirations_for,
+    child_counts,
     consultation_participants,
     filter_aspirations,
     forum_child_counts,
@@ -163,10 +164,11 @@ def home(request: HttpRequest) -> HttpResponse:
     city = _city(user)
     year = timezone.localdate().year
     visible = aspirations_for(user)
+    counts = child_counts(city, year) if city is not None else None
     context = {
         "year": year,
-        "figures": participation_figures(city, year) if city is not None else None,
-        "forums": forum_rows(user),
+        "figures": participation_figures(city, year, counts=counts) if city else None,
+        "forums": forum_rows(user, {city.pk: counts} if city and counts else None),
         "to_route": waiting_for_routing(user)[:50],
         "open": open_aspirations_for(user)[:50],
         "counts": status_counts(visible),
@@ -225,9 +227,10 @@ def forum_detail(request: HttpRequest, pk: int) -> HttpResponse:
     members = list(forum_members(user, forum)) if runs else []
     if runs:
         services.member_viewed(actor=user, forum=forum)
-    children = forum_child_counts(forum)
+    counts = child_counts(forum.city, timezone.localdate().year)
+    children = forum_child_counts(forum, counts)
     consultations = list(forum_consultations(forum)[:50])
-    consultation_participants(forum, consultations)
+    consultation_participants(forum, consultations, counts)
     context = {
         "forum": forum,
         "runs": runs,

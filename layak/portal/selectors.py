@@ -24,12 +24,14 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils import formats
 
-from layak.core.disclosure import Key, Linked, Protected, hidden_mark, protect
+from layak.core.disclosure import Key, Linked, Protected, hidden_mark
+from layak.core.disclosure.caching import protect_cached
 from layak.evaluations.models import Award
 from layak.families.selectors import Slot, free_slots
 from layak.indicators.models import Definition, Level, Rollup, Source, Unit
 from layak.portal.models import PlaySpace, PublicIndicator, Service
 from layak.regions.models import Region, RegionLevel
+from layak.regions.selectors import codes_up_to
 
 #: How many of the latest periods a statistics table shows.
 PERIODS_SHOWN = 3
@@ -88,10 +90,6 @@ class SmallTable:
         return {pk for pk, key in self.keys.items() if self.protected.is_hidden(key)}
 
 
-def _parent(city: Region, code: str) -> str | None:
-    return None if code == city.code or "." not in code else code.rsplit(".", 1)[0]
-
-
 def _small_table(
     city: Region, definition: Definition, start: datetime.date, cells: dict[str, Rollup]
 ) -> SmallTable:
@@ -108,9 +106,7 @@ def _small_table(
         linked.cell(key(code), values[code], published=rollup.rate is not None)
     children: dict[str, list[str]] = {}
     for code in sorted(cells):
-        up = _parent(city, code)
-        while up is not None and up not in cells:
-            up = _parent(city, up)
+        up = next((c for c in codes_up_to(city.code, code)[1:] if c in cells), None)
         if up is not None:
             children.setdefault(up, []).append(code)
     for up, codes in children.items():
@@ -126,7 +122,7 @@ def _small_table(
         definition,
         start,
         label,
-        protect(linked),
+        protect_cached(linked, f"indicators:{definition.code}:{start.isoformat()}"),
         {rollup.pk: key(code) for code, rollup in cells.items()},
     )
 

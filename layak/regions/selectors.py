@@ -11,6 +11,15 @@ from layak.regions.models import Region
 from layak.regions.permissions import regions_visible_to
 
 
+def codes_up_to(city_code: str, code: str) -> list[str]:
+    """``code`` and the codes of the areas above it, up to ``city_code`` (nearest first)."""
+    codes = [code]
+    while code != city_code and "." in code:
+        code = code.rsplit(".", 1)[0]
+        codes.append(code)
+    return codes
+
+
 def home_region() -> Region | None:
     """The deployment's home kab/kota (``LAYAK_HOME_REGION``), if loaded."""
     return Region.objects.filter(code=settings.LAYAK_HOME_REGION).first()

@@ -42,6 +42,7 @@ from layak.core.disclosure import (
     Key,
     Linked,
     attack,
+    caching,
     hidden_mark,
     protect,
     shortfalls,
@@ -109,7 +110,7 @@ class LinkedFromCountsTests(TestCase):
 
     def test_the_same_counts_give_the_same_cells_and_fingerprint(self) -> None:
         first, second = linked_from_counts(leak_counts()), linked_from_counts(leak_counts())
-        self.assertEqual(statistics.fingerprint(first), statistics.fingerprint(second))
+        self.assertEqual(caching.fingerprint(first), caching.fingerprint(second))
         self.assertEqual(protect(first).hidden, protect(second).hidden)
         changed = leak_counts()
         changed.areas["cases"]["64.71.02.1001"] = 13
@@ -119,7 +120,7 @@ class LinkedFromCountsTests(TestCase):
             ("victims", "month"): {"2025-01": 39},
         }
         self.assertNotEqual(
-            statistics.fingerprint(first), statistics.fingerprint(linked_from_counts(changed))
+            caching.fingerprint(first), caching.fingerprint(linked_from_counts(changed))
         )
 
 
@@ -388,11 +389,11 @@ class CacheTests(TestCase):
             make_case(cls.world, victims=[anonymous_victim("F", 12)])
 
     def setUp(self) -> None:
-        statistics._MEMO.clear()
+        caching.forget_local()
 
     def test_the_same_data_is_protected_once_and_changed_data_again(self) -> None:
         year = timezone.localdate().year
-        with mock.patch("layak.cases.statistics.protect", wraps=protect) as spy:
+        with mock.patch("layak.core.disclosure.caching.protect", wraps=protect) as spy:
             first = case_tables(self.world.city, year)
             again = case_tables(self.world.city, year)
             self.assertEqual(spy.call_count, 1)
@@ -408,9 +409,9 @@ class CacheTests(TestCase):
     def test_a_result_from_the_shared_cache_is_used(self) -> None:
         caches["default"].clear()
         year = timezone.localdate().year
-        with mock.patch("layak.cases.statistics.protect", wraps=protect) as spy:
+        with mock.patch("layak.core.disclosure.caching.protect", wraps=protect) as spy:
             case_tables(self.world.city, year)
-            statistics._MEMO.clear()  # another process
+            caching.forget_local()  # another process
             case_tables(self.world.city, year)
         self.assertEqual(spy.call_count, 1)
 

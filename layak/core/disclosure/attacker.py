@@ -26,7 +26,7 @@ class Interval:
         return self.high - self.low
 
     def __str__(self) -> str:
-        high = "∞" if math.isinf(self.high) else f"{self.high:g}"
+        high = "inf" if math.isinf(self.high) else f"{self.high:g}"  # plain ASCII for cron mail
         return f"[{self.low:g}, {high}]"
 
 

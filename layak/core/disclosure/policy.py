@@ -53,13 +53,15 @@ class Protection:
 
 
 def protection() -> Protection:
-    small = int(getattr(settings, "LAYAK_SMALL_CELL", 5))
-    configured_range = getattr(settings, "LAYAK_PROTECTION_RANGE", None)
+    """The protection the settings ask for (defaults in ``config/settings.py``; a range of
+    None follows ``LAYAK_SMALL_CELL``)."""
+    small = int(settings.LAYAK_SMALL_CELL)
+    configured_range = settings.LAYAK_PROTECTION_RANGE
     return Protection(
         small=small,
-        show_zeros=bool(getattr(settings, "LAYAK_SHOW_ZEROS", True)),
-        upper=int(getattr(settings, "LAYAK_PROTECTION_UPPER", 0)),
-        lower=int(getattr(settings, "LAYAK_PROTECTION_LOWER", 0)),
+        show_zeros=settings.LAYAK_SHOW_ZEROS,
+        upper=settings.LAYAK_PROTECTION_UPPER,
+        lower=settings.LAYAK_PROTECTION_LOWER,
         range=small if configured_range is None else int(configured_range),
     )
 
@@ -71,7 +73,7 @@ def small_cell() -> int:
 
 def hidden_mark() -> str:
     """The one mark every hidden cell shows, primary or complementary, in every output."""
-    return str(getattr(settings, "LAYAK_HIDDEN_MARK", "[c]"))
+    return str(settings.LAYAK_HIDDEN_MARK)
 
 
 def legend_text() -> str:

@@ -26,6 +26,7 @@ from typing import Any, cast, overload
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -83,20 +84,15 @@ def publishing_blocked(city_code: str) -> DisclosureAudit | None:
     """The failed audit that holds the city's statistics back, or None when publishing is free.
 
     Publishing is held from a failed audit (of every year or of one) until a full audit that
-    started after it passes."""
-    failed = DisclosureAudit.objects.filter(
-        city_code=city_code, ok=False, finished_at__isnull=False
-    ).first()
-    if failed is None:
-        return None
-    lifted = DisclosureAudit.objects.filter(
-        city_code=city_code,
-        year__isnull=True,
-        ok=True,
-        finished_at__isnull=False,
-        started_at__gt=failed.started_at,
-    ).exists()
-    return None if lifted else failed
+    started after it passes: the newest finished audit that failed, or passed for every year,
+    decides (a failure first when both started at once)."""
+    last = (
+        DisclosureAudit.objects.filter(city_code=city_code, finished_at__isnull=False)
+        .filter(Q(ok=False) | Q(year__isnull=True))
+        .order_by("-started_at", "ok", "-pk")
+        .first()
+    )
+    return last if last is not None and not last.ok else None
 
 
 @dataclass(frozen=True)

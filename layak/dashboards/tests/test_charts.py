@@ -9,8 +9,9 @@ from decimal import Decimal
 from django.test import SimpleTestCase
 from django.utils.html import escape
 
+from layak.core.charts import hatch_id
 from layak.core.disclosure import hidden_mark
-from layak.dashboards.charts import hatch_id, sparkline
+from layak.dashboards.charts import sparkline
 
 
 class SparklineTest(SimpleTestCase):

@@ -9,14 +9,12 @@ city holds back the public statistics pages (they keep the last audited version)
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
-from layak.core.disclosure import Interval
 from layak.core.disclosure.publishing import (
     AuditResult,
     TableAudit,
@@ -27,11 +25,6 @@ from layak.core.disclosure.publishing import (
 #: Which kab/kota have data is known by the indicators app (the roll-ups); ``core`` names it
 #: here instead of importing it, as the audit is the composition of every app's figures.
 CITIES_WITH_DATA = "layak.indicators.rollups.cities_with_data"
-
-
-def _interval(interval: Interval) -> str:
-    high = "inf" if math.isinf(interval.high) else f"{interval.high:g}"
-    return f"[{interval.low:g}, {high}]"
 
 
 class Command(BaseCommand):
@@ -100,12 +93,7 @@ class Command(BaseCommand):
             write("    hidden: " + "; ".join(key_text(key) for key in table.hidden))
         for short in table.short:
             kind = "primary" if short.primary else "complementary"
-            write(
-                f"    SHORT {key_text(short.key)} ({kind}) can be narrowed to "
-                f"{_interval(short.interval)}"
-            )
+            write(f"    SHORT {key_text(short.key)} ({kind}) can be narrowed to {short.interval}")
         narrowest = [(k, i) for k, i in table.narrowest if all(s.key != k for s in table.short)]
         if narrowest:
-            write(
-                "    narrowest: " + "; ".join(f"{key_text(k)} {_interval(i)}" for k, i in narrowest)
-            )
+            write("    narrowest: " + "; ".join(f"{key_text(k)} {i}" for k, i in narrowest))
