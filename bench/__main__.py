@@ -1,5 +1,5 @@
-"""Run the benchmarks: ``python -m bench [NAME ...] [--victims N] [--scale F] [--repeats N]``
-(``make bench`` runs them all). Exits non-zero if one fails.
+"""Run the benchmarks: ``python -m bench [NAME ...] [--cities N] [--victims N] [--scale F]
+[--repeats N]`` (``make bench`` runs them all). Exits non-zero if one fails.
 
 Each benchmark builds its own throwaway database, prints its figures and the reference it is
 compared with, and returns an exit status; none asserts a wall-clock time (house style).
@@ -23,11 +23,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="NAME",
         help="scoring, cases, indicators, reencrypt, disclosure (default: every benchmark)",
     )
+    scoring.add_arguments(parser.add_argument_group("scoring"))
     cases.add_arguments(parser.add_argument_group("cases"))
     indicators.add_arguments(parser.add_argument_group("indicators"))
     options = parser.parse_args(argv)
     benchmarks: dict[str, Callable[[], int]] = {
-        "scoring": scoring.main,
+        "scoring": lambda: scoring.main(options.cities),
         "cases": lambda: cases.main(options.victims, options.repeats),
         "indicators": lambda: indicators.main(options.scale, options.repeats, options.values),
         "reencrypt": lambda: reencrypt.main(options.victims),

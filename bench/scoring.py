@@ -1,15 +1,20 @@
-"""Benchmark of the KLA scores (issue #3): every score of 514 kab/kota against a 300-question
-instrument, and one city (the work of the cycle page), through Layak's path
-(``selectors.cycle_scorecard``: seven queries, then the sums in Python) against the same totals
-computed by one SQL aggregate in the same run.
+"""Benchmark of the KLA scores (issues #3 and #13): every score of 514 kab/kota against a
+300-question instrument, and one city (the work of the cycle page), through Layak's path
+(``selectors.cycle_scorecard``: seven queries, then the exact sums in Python) against the same
+totals computed by one SQL aggregate in the same run.
 
 The data are synthetic and built directly with ``bulk_create`` in a throwaway database: 514
-cities, an instrument of 7 groups, 30 indicators and 300 city-level questions worth 3 or 4
-whole points (1000 in all) with the quarter options 0/0.25/0.5/0.75/1, and one cycle per city
-with one answer per question (154,200 answers): random options, a few left empty, some verified
-one option lower. Whole points times quarters are exact cents, so Layak's totals and the
-aggregate's must agree to the cent on SQLite (floating point) as on PostgreSQL (numeric); a
-difference is printed as MISMATCH and the run exits 1. Times are printed, never asserted.
+cities (``--cities`` for a quick run), an instrument of 7 groups, 30 indicators and 300
+city-level questions worth 3 or 4 whole points (1000 in all), the 3-point ones with the quarter
+options 0, 1/4, 1/2, 3/4, 1 and the 4-point ones with 0, 1/3, 1/2, 2/3, 1 (stored as numerator
+and denominator, issue #13), and one cycle per city with one answer per question (154,200
+answers): random options, a few left empty, some verified one option lower.
+
+Layak adds exact fractions and rounds once, halves up; the aggregate sums
+``max_points * numerator / denominator`` (floating point on SQLite, numeric on PostgreSQL).
+Every total is a multiple of 1/12, never within 1/600 of a half cent, so both must agree to
+the cent; a difference is printed as MISMATCH and the run exits 1. Times are printed, never
+asserted.
 
 Database: ``DATABASE_URL`` if set (it must hold no Layak data; the benchmark empties it again at
 the end), otherwise a temporary SQLite file. Run with ``python -m bench`` or
@@ -18,6 +23,7 @@ the end), otherwise a temporary SQLite file. Run with ``python -m bench`` or
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import random
 import statistics
@@ -25,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, TypeVar
 
 from bench.common import (
@@ -41,23 +48,29 @@ PROVINCES = 38
 #: Indicators per group (Kelembagaan, Klaster I-V, Kecamatan/Kelurahan Layak Anak): 30 in all.
 GROUP_SIZES = (5, 4, 4, 5, 4, 4, 4)
 QUESTIONS_PER_INDICATOR = 10
-FRACTIONS = ("0", "0.25", "0.5", "0.75", "1")
+#: The options of a question by its points: quarters of 3 points, thirds and a half of 4.
+SHARES = {
+    3: ("0", "1/4", "1/2", "3/4", "1"),
+    4: ("0", "1/3", "1/2", "2/3", "1"),
+}
 #: Share of answers without an option, and of answered ones the verifier has judged.
 EMPTY_SHARE = 0.05
 VERIFIED_SHARE = 0.4
 SINGLE_CITY_REPEATS = 20
 BATCH_SIZE = 2000
 SEED = 2024
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 
 T = TypeVar("T")
-Totals = dict[int, tuple[Decimal, Decimal]]
+#: Self-assessed and verified total per cycle: exact fractions from Layak, decimals or floats
+#: from the SQL aggregate.
+Totals = dict[int, tuple[Fraction | Decimal | float, Fraction | Decimal | float]]
 
 
-def build_world(rng: random.Random) -> int:
-    """Regions, instrument, cycles and answers at national scale; returns the answer count."""
+def build_world(rng: random.Random, city_count: int = CITIES) -> int:
+    """Regions, instrument, cycles and answers; returns the answer count."""
     from layak.evaluations.models import (
+        SHARE_ORDER,
         Answer,
         AnswerOption,
         AnswerStatus,
@@ -77,7 +90,7 @@ def build_world(rng: random.Random) -> int:
     )
     province_pk = dict(Region.objects.filter(level=RegionLevel.PROVINSI).values_list("code", "pk"))
     cities = []
-    for i in range(CITIES):
+    for i in range(city_count):
         province, number = f"{11 + i % PROVINCES}", i // PROVINCES + 1
         kota = number > 10
         cities.append(
@@ -101,7 +114,7 @@ def build_world(rng: random.Random) -> int:
         for g in range(len(GROUP_SIZES))
     )
     group_pk = dict(IndicatorGroup.objects.filter(instrument=instrument).values_list("order", "pk"))
-    # 100 questions of 4 points and 200 of 3: 1000 points, every quarter an exact cent.
+    # 100 questions of 4 points and 200 of 3: 1000 points.
     points: list[list[Decimal]] = []
     indicators: list[Indicator] = []
     for group, size in enumerate(GROUP_SIZES):
@@ -141,21 +154,24 @@ def build_world(rng: random.Random) -> int:
         ),
         batch_size=BATCH_SIZE,
     )
-    question_pks = list(
-        Question.objects.filter(instrument=instrument).order_by("pk").values_list("pk", flat=True)
+    question_points = dict(
+        Question.objects.filter(instrument=instrument)
+        .order_by("pk")
+        .values_list("pk", "max_points")
     )
+    question_pks = list(question_points)
     AnswerOption.objects.bulk_create(
         (
-            AnswerOption(question_id=pk, fraction=Decimal(f), label=f"Opsi {f}")
-            for pk in question_pks
-            for f in FRACTIONS
+            _option(pk, share)
+            for pk, max_points in question_points.items()
+            for share in SHARES[int(max_points)]
         ),
         batch_size=BATCH_SIZE,
     )
     options_of: dict[int, list[int]] = {pk: [] for pk in question_pks}
     for pk, question_id in (
         AnswerOption.objects.filter(question__instrument=instrument)
-        .order_by("question_id", "fraction")
+        .order_by("question_id", SHARE_ORDER, "pk")
         .values_list("pk", "question_id")
     ):
         options_of[question_id].append(pk)
@@ -216,6 +232,19 @@ def build_world(rng: random.Random) -> int:
     return count + len(batch)
 
 
+def _option(question_pk: int, share: str) -> Any:
+    """An option worth exactly ``share`` ("1/3") of its question's maximum."""
+    from layak.evaluations.models import AnswerOption
+
+    exact = Fraction(share)
+    return AnswerOption(
+        question_id=question_pk,
+        numerator=exact.numerator,
+        denominator=exact.denominator,
+        label=f"Opsi {share}",
+    )
+
+
 def layak_totals(cycles: list[Any]) -> Totals:
     """Layak's path: the full scorecard of every cycle, as the pages, exports and API build it."""
     from layak.evaluations.selectors import cycle_scorecard
@@ -228,12 +257,22 @@ def layak_totals(cycles: list[Any]) -> Totals:
 
 
 def _points(option: str) -> Any:
-    """SUM(question.max_points * option.fraction): a city question's points (no areas here)."""
-    from django.db.models import DecimalField, F, Sum
+    """SUM(question.max_points * option.numerator / option.denominator): a city question's
+    points (no areas here). SQLite keeps whole ``max_points`` as integers and would divide
+    integers, so there the denominator is read as a float; PostgreSQL divides numerics."""
+    from django.db import connection
+    from django.db.models import DecimalField, F, FloatField, Sum
+    from django.db.models.functions import Cast
 
+    denominator: Any = F(f"{option}__denominator")
+    if connection.vendor == "sqlite":
+        denominator = Cast(denominator, FloatField())
+        output: Any = FloatField()
+    else:
+        output = DecimalField(max_digits=30, decimal_places=16)
     return Sum(
-        F("question__max_points") * F(f"{option}__fraction"),
-        output_field=DecimalField(max_digits=14, decimal_places=6),
+        F("question__max_points") * F(f"{option}__numerator") / denominator,
+        output_field=output,
     )
 
 
@@ -253,12 +292,19 @@ def reference_totals(cycle: Any = None) -> Totals:
     }
 
 
+def _cents(value: Fraction | Decimal | float) -> str:
+    """A total to the cent by the one display rule (halves up), from its exact value."""
+    from layak.core.formatting import round_score
+
+    return str(round_score(Decimal(value) if isinstance(value, float) else value))
+
+
 def mismatches(layak: Totals, reference: Totals) -> list[str]:
     """Cycles whose totals differ to the cent (a correctness check, not a timing one)."""
     lines = []
     for pk in sorted(set(layak) | set(reference)):
-        ours = "/".join(str(v.quantize(CENT)) for v in layak.get(pk, (ZERO, ZERO)))
-        theirs = "/".join(str(v.quantize(CENT)) for v in reference.get(pk, (ZERO, ZERO)))
+        ours = "/".join(_cents(v) for v in layak.get(pk, (ZERO, ZERO)))
+        theirs = "/".join(_cents(v) for v in reference.get(pk, (ZERO, ZERO)))
         if ours != theirs:
             lines.append(f"cycle {pk}: Layak self/verified {ours} != SQL {theirs}")
     return lines
@@ -273,18 +319,18 @@ def median_run(work: Callable[[], T], repeats: int) -> tuple[T, Run]:
     )
 
 
-def run() -> int:
+def run(city_count: int = CITIES) -> int:
     from django.db import transaction
 
     from layak.evaluations.models import Cycle
 
     start = time.perf_counter()
     with transaction.atomic():
-        answer_count = build_world(random.Random(SEED))
+        answer_count = build_world(random.Random(SEED), city_count)
     setup = time.perf_counter() - start
     cycles = list(Cycle.objects.select_related("region", "instrument").order_by("region__code"))
     questions = answer_count // len(cycles)
-    print(f"Scoring benchmark (issue #3): {environment()}")
+    print(f"Scoring benchmark (issues #3, #13): {environment()}")
     print(
         f"  {len(cycles)} cities x {questions} questions = {answer_count} answers; "
         f"setup {seconds_text(setup)} (not measured)"
@@ -317,7 +363,7 @@ def run() -> int:
     print(
         f"  Layak per city: {seconds_text(all_layak_run.seconds / len(cycles))}, "
         f"{all_layak_run.queries / len(cycles):.1f} queries; self totals "
-        f"{totals[0]:.2f}-{totals[-1]:.2f} points; ratio = Layak time / SQL time"
+        f"{_cents(totals[0])}-{_cents(totals[-1])} points; ratio = Layak time / SQL time"
     )
     if errors:
         return report_mismatches(errors, "cycle totals differ from the SQL aggregate", most=10)
@@ -325,11 +371,23 @@ def run() -> int:
     return 0
 
 
-def main() -> int:
+def add_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--cities",
+        type=int,
+        default=CITIES,
+        help=f"kab/kota scored (one cycle each); default {CITIES}",
+    )
+
+
+def main(city_count: int = CITIES) -> int:
     return throwaway_database(
-        run, holds_data=("regions.Region", "evaluations.Instrument", "accounts.User")
+        lambda: run(city_count),
+        holds_data=("regions.Region", "evaluations.Instrument", "accounts.User"),
     )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    parser = argparse.ArgumentParser(prog="python -m bench.scoring")
+    add_arguments(parser)
+    sys.exit(main(parser.parse_args().cities))

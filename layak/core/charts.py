@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from fractions import Fraction
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from layak.core.formatting import Number, format_score
 
 
 def hatch_id(title: str) -> str:
@@ -38,8 +40,8 @@ def hatch_pattern(pattern_id: str) -> str:
 @dataclass(frozen=True)
 class Bar:
     label: str
-    values: tuple[Decimal, ...]  # one per series, drawn side by side
-    maximum: Decimal
+    values: tuple[Number, ...]  # one per series, drawn side by side (exact values welcome)
+    maximum: Number
 
 
 def bar_chart(
@@ -72,15 +74,15 @@ def bar_chart(
             f'height="{(bar_height + gap) * len(series) - gap}" class="chart-track"/>'
         )
         for index, value in enumerate(bar.values):
-            share = float(value / bar.maximum) if bar.maximum else 0.0
+            share = float(Fraction(value) / Fraction(bar.maximum)) if bar.maximum else 0.0
             length = max(0.0, min(1.0, share)) * plot
             y = top + index * (bar_height + gap)
             parts.append(
                 f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" '
-                f'class="series-{index}"><title>{escape(bar.label)}: {value:.2f} / '
-                f"{bar.maximum:.2f}</title></rect>"
+                f'class="series-{index}"><title>{escape(bar.label)}: {format_score(value)} / '
+                f"{format_score(bar.maximum)}</title></rect>"
                 f'<text x="{label_width + length + 4:.1f}" y="{y + bar_height - 3}" '
-                f'class="chart-value">{value:.2f}</text>'
+                f'class="chart-value">{format_score(value)}</text>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308  (every value above is escaped or numeric)

@@ -27,9 +27,12 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.http import HttpResponse
+
+from layak.core.formatting import xlsx_number
 
 #: What a spreadsheet may take for the start of a formula, including the full-width forms.
 FORMULA_STARTS: tuple[str, ...] = (
@@ -132,6 +135,8 @@ def write_row(sheet: Any, row: int, values: Sequence[Any], cell_format: Any = No
         if value is None:
             sheet.write_blank(row, column, None, cell_format)
             continue
+        if isinstance(value, Fraction):
+            value = xlsx_number(value)
         safe = neutralise(value)
         if isinstance(safe, int | float | Decimal) and not isinstance(safe, bool):
             number = float(safe) if isinstance(safe, Decimal) else safe
@@ -140,14 +145,23 @@ def write_row(sheet: Any, row: int, values: Sequence[Any], cell_format: Any = No
             sheet.write_string(row, column, str(safe), cell_format)
 
 
-def xlsx_bytes(tables: Mapping[str, Table]) -> bytes:
+def xlsx_bytes(
+    tables: Mapping[str, Table], number_formats: Mapping[str, Mapping[int, str]] | None = None
+) -> bytes:
     """A workbook with one sheet per table: bold header, frozen first row, numbers kept as
-    numbers, text guarded."""
+    numbers (exact fractions as the nearest float, so Excel's sums match), text guarded.
+    ``number_formats`` gives a table's columns (by index) a number format such as
+    ``layak.core.formatting.SCORE_FORMAT``: Excel shows them with the reader's separators."""
     buffer = io.BytesIO()
     workbook = new_workbook(buffer)
     bold = workbook.add_format({"bold": True})
+    formats: dict[str, Any] = {}
     for name, (header, rows) in tables.items():
         sheet = workbook.add_worksheet(name)
+        for column, pattern in (number_formats or {}).get(name, {}).items():
+            if pattern not in formats:
+                formats[pattern] = workbook.add_format({"num_format": pattern})
+            sheet.set_column(column, column, 12, formats[pattern])
         write_row(sheet, 0, header, bold)
         sheet.freeze_panes(1, 0)
         for index, row in enumerate(rows, start=1):

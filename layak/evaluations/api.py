@@ -1,14 +1,17 @@
 """Read API of the KLA evaluation under /api/v1/ (issue #3), through the same permission
-functions and selectors as the pages."""
+functions and selectors as the pages.
+
+Numbers are strings, never floats (issue #13): a score is given rounded by the one rule of
+``layak.core.formatting`` (``"900.33"``, what the pages show) and exactly (``"2701/3"``); an
+option's share exactly (``"1/3"``, ``"0.75"``)."""
 
 from __future__ import annotations
-
-from decimal import Decimal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from layak.evaluations.models import Instrument
+from layak.core.formatting import api_decimal, exact_text
+from layak.evaluations.models import Instrument, question_order
 from layak.evaluations.permissions import (
     answers_visible_to,
     cycles_visible_to,
@@ -29,7 +32,7 @@ class InstrumentOut(Schema):
     id: int
     year: int
     name: str
-    total_points: Decimal
+    total_points: str
 
 
 class CycleOut(Schema):
@@ -43,9 +46,14 @@ class CycleOut(Schema):
 class ScoreOut(Schema):
     code: str
     name: str
-    maximum: Decimal
-    self_points: Decimal
-    verified_points: Decimal
+    maximum: str
+    self_points: str
+    verified_points: str
+    projected_points: str
+    self_points_exact: str
+    verified_points_exact: str
+    answers_verified: int
+    answers: int
 
 
 class ScorecardOut(Schema):
@@ -53,21 +61,26 @@ class ScorecardOut(Schema):
     total: ScoreOut
     self_band: str | None
     verified_band: str | None
+    projected_band: str | None
+    verification_in_progress: bool
     groups: list[ScoreOut]
     indicators: list[ScoreOut]
 
 
 class AnswerOut(Schema):
     id: int
+    indicator_code: str
     question_code: str
     area_code: str | None
-    option_fraction: Decimal | None
-    verified_fraction: Decimal | None
+    option_fraction: str | None
+    verified_fraction: str | None
     status: str
 
 
 def _instrument(i: Instrument) -> InstrumentOut:
-    return InstrumentOut(id=i.pk, year=i.year, name=i.name, total_points=i.total_points)
+    return InstrumentOut(
+        id=i.pk, year=i.year, name=i.name, total_points=api_decimal(i.total_points) or ""
+    )
 
 
 @router.get("/instruments/", response={200: list[InstrumentOut], 401: ErrorOut})
@@ -100,9 +113,14 @@ def cycle_scores(request: HttpRequest, cycle_id: int) -> ScorecardOut:
         return ScoreOut(
             code=code,
             name=name,
-            maximum=score.maximum,
-            self_points=score.self_display,
-            verified_points=score.verified_display,
+            maximum=api_decimal(score.maximum) or "",
+            self_points=api_decimal(score.self_points) or "",
+            verified_points=api_decimal(score.verified_points) or "",
+            projected_points=api_decimal(score.projected_points) or "",
+            self_points_exact=exact_text(score.self_points) or "",
+            verified_points_exact=exact_text(score.verified_points) or "",
+            answers_verified=score.verified_count,
+            answers=score.answer_count,
         )
 
     return ScorecardOut(
@@ -110,6 +128,8 @@ def cycle_scores(request: HttpRequest, cycle_id: int) -> ScorecardOut:
         total=out("total", "Total", card.total),
         self_band=card.self_band.code if card.self_band else None,
         verified_band=card.verified_band.code if card.verified_band else None,
+        projected_band=card.projected_band.code if card.projected_band else None,
+        verification_in_progress=card.verification_in_progress,
         groups=[out(g.code, g.name, card.groups[g.pk]) for g in data.groups],
         indicators=[out(i.code, i.name, card.indicators[i.pk]) for i in data.indicators],
     )
@@ -123,16 +143,17 @@ def cycle_answers(request: HttpRequest, cycle_id: int) -> list[AnswerOut]:
     answers = (
         answers_visible_to(request.user)
         .filter(cycle=cycle)
-        .select_related("question", "area", "option", "verified_option")
-        .order_by("question__code", "area__code")
+        .select_related("question__indicator", "area", "option", "verified_option")
+        .order_by(*question_order("question__"), "area__code")
     )
     return [
         AnswerOut(
             id=a.pk,
+            indicator_code=a.question.indicator.code,
             question_code=a.question.code,
             area_code=a.area.code if a.area else None,
-            option_fraction=a.option.fraction if a.option else None,
-            verified_fraction=a.verified_option.fraction if a.verified_option else None,
+            option_fraction=exact_text(a.option.fraction) if a.option else None,
+            verified_fraction=exact_text(a.verified_option.fraction) if a.verified_option else None,
             status=a.status,
         )
         for a in answers

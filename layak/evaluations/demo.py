@@ -61,9 +61,7 @@ def _fill(context: DemoContext, cycle: Cycle, *, level: float, verified: bool) -
     """Give every answer an option: most near the top, some lower, a few empty."""
     rng = context.rng
     options: dict[int, list[AnswerOption]] = {}
-    for option in AnswerOption.objects.filter(question__instrument=cycle.instrument).order_by(
-        "fraction"
-    ):
+    for option in AnswerOption.objects.filter(question__instrument=cycle.instrument):
         options.setdefault(option.question_id, []).append(option)
     answers = list(Answer.objects.filter(cycle=cycle).order_by("question__code", "area__code"))
     statuses = (

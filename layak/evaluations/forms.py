@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from layak.evaluations.models import Answer, AnswerOption, Instrument, validate_effort
+from layak.core.formatting import format_score
+from layak.evaluations.models import (
+    Answer,
+    AnswerOption,
+    Indicator,
+    Instrument,
+    validate_effort,
+)
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 
@@ -48,8 +56,9 @@ def _offer_options(
     field = form.fields["option"]
     if not isinstance(field, forms.ChoiceField):
         raise TypeError("option must be a choice field")
+    maximum = Fraction(answer.question.max_points)
     field.choices = [
-        (str(o.pk), f"{o.label} ({(answer.question.max_points * o.fraction):.2f})") for o in options
+        (str(o.pk), f"{o.label} ({format_score(maximum * o.fraction)})") for o in options
     ]
     return {str(o.pk): o for o in options}
 
@@ -166,3 +175,60 @@ class AwardForm(forms.Form):
     decree = forms.CharField(label=_("Decree or source"), max_length=200, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
     public = forms.BooleanField(label=_("Shown on the public portal"), required=False, initial=True)
+
+
+class HistoryImportForm(InstrumentImportForm):
+    """The workbook is checked by content as the instrument's is (``clean_file``)."""
+
+    instrument = forms.ModelChoiceField(label=_("Instrument"), queryset=Instrument.objects.none())
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    field_order = ["instrument", "year", "file"]
+
+    def __init__(self, *args: Any, instruments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = _("History workbook (XLSX)")
+        instrument = self.fields["instrument"]
+        if isinstance(instrument, forms.ModelChoiceField):
+            instrument.queryset = instruments
+
+
+def _points(text: str) -> Decimal | None:
+    """A score typed on the page: blank is None; comma or point as the decimal mark."""
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError(_("Enter a number, e.g. 12,50.")) from exc
+    if not value.is_finite():
+        raise ValidationError(_("Enter a number, e.g. 12,50."))
+    return value
+
+
+class OfficialForm(forms.Form):
+    """One text input per indicator (the declared score), then the year's declared total and
+    category (kept in the city's ``Award``)."""
+
+    total = forms.CharField(label=_("Official total"), required=False, max_length=20)
+    category = forms.CharField(label=_("Category awarded"), required=False, max_length=60)
+
+    def __init__(self, *args: Any, indicators: list[Indicator], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for indicator in indicators:
+            self.fields[f"indicator_{indicator.pk}"] = forms.CharField(
+                label=f"{indicator.code}. {indicator.name}", required=False, max_length=20
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in [*(f"indicator_{i.pk}" for i in self.indicators), "total"]:
+            try:
+                cleaned[name] = _points(self.data.get(name, ""))
+            except ValidationError as error:
+                self.add_error(name, error)
+        return cleaned
+
+    def values(self) -> dict[int, Decimal | None]:
+        return {i.pk: self.cleaned_data.get(f"indicator_{i.pk}") for i in self.indicators}

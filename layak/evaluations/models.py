@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from layak.core.crypto import EncryptedFileField
@@ -31,6 +33,15 @@ class Instrument(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
     total_points = points_field(_("total points"))
     created_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+    frozen_at = models.DateTimeField(
+        _("frozen at"),
+        null=True,
+        blank=True,
+        help_text=_("A frozen instrument is the national reference: nobody changes its bands."),
+    )
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-year", "name"]
@@ -51,6 +62,8 @@ class IndicatorGroup(models.Model):
     code = models.CharField(_("code"), max_length=10)
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    #: The group's maximum as the instrument declares it (checked against its indicators).
+    max_points = points_field(_("maximum points"), null=True, blank=True)
 
     class Meta:
         ordering = ["order", "code"]
@@ -64,7 +77,8 @@ class IndicatorGroup(models.Model):
 
 
 class Indicator(models.Model):
-    """One of the indicators 1-26 (21A-24B included) with its maximum points."""
+    """One of the indicators 1-26 (21A-24B included) with its maximum points; ``order`` is
+    the order within its group (groups are ordered first)."""
 
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="+")
     group = models.ForeignKey(IndicatorGroup, on_delete=models.CASCADE, related_name="indicators")
@@ -74,7 +88,7 @@ class Indicator(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
-        ordering = ["order", "code"]
+        ordering = ["group__order", "order", "code"]
         verbose_name = _("indicator")
         constraints = [
             models.UniqueConstraint(fields=["instrument", "code"], name="indicator_code_unique")
@@ -91,14 +105,16 @@ class QuestionScope(models.TextChoices):
 
 
 class Question(models.Model):
-    """A question of the instrument. ``agency_codes`` name the responsible agencies by code;
-    each city's cycle resolves them to its own agencies."""
+    """A question of the instrument. ``code`` is unique within its indicator (the ministry
+    numbers questions per indicator: 1, 2, 2a ...; spaces allowed). ``agency_codes`` name the
+    responsible agencies by code; each city's cycle resolves them to its own agencies. A
+    question may be worth 0 points (asked for data only)."""
 
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="questions")
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="questions")
-    code = models.CharField(_("code"), max_length=20)
+    code = models.CharField(_("code"), max_length=30)
     text = models.TextField(_("question"))
-    max_points = points_field(_("maximum points"), validators=[MinValueValidator(Decimal("0.01"))])
+    max_points = points_field(_("maximum points"), validators=[MinValueValidator(Decimal(0))])
     scope = models.CharField(
         _("answered by"), max_length=10, choices=QuestionScope.choices, default=QuestionScope.CITY
     )
@@ -112,38 +128,89 @@ class Question(models.Model):
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         constraints = [
-            models.UniqueConstraint(fields=["instrument", "code"], name="question_code_unique")
+            models.UniqueConstraint(
+                fields=["indicator", "code"], name="question_code_unique_per_indicator"
+            )
         ]
 
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def label(self) -> str:
+        """The question as people name it: its indicator and its own code (``5 / 2a``)."""
+        return question_label(self.indicator.code, self.code)
+
+
+def question_order(via: str = "") -> list[str]:
+    """Questions in instrument order (groups, indicators within their group, questions within
+    their indicator, codes on ties); ``via`` reaches the question from another model
+    (``"question__"`` for answers). The one ordering of pages, exports and the API."""
+    return [
+        f"{via}indicator__group__order",
+        f"{via}indicator__group__code",
+        f"{via}indicator__order",
+        f"{via}indicator__code",
+        f"{via}order",
+        f"{via}code",
+    ]
+
+
+def question_label(indicator_code: str, question_code: str) -> str:
+    """One way to name a question everywhere (pages, exports, the plan): ``5 / 2a`` for a
+    code numbered within its indicator, the code alone when it already starts with its
+    indicator (``4.01`` of indicator 4)."""
+    if question_code.startswith(f"{indicator_code}."):
+        return question_code
+    return f"{indicator_code} / {question_code}"
+
+
+#: Options in the order of their share (for querysets; the share itself is exact in Python).
+SHARE_ORDER = Cast(F("numerator"), FloatField()) / Cast(F("denominator"), FloatField())
+
 
 class AnswerOption(models.Model):
-    """An answer option worth ``fraction`` of the question's maximum (2024: quarters)."""
+    """An answer option worth ``numerator/denominator`` of the question's maximum, exactly
+    (2024: quarters; thirds, sevenths ... as the instrument says; see ``shares.py``). Stored in
+    lowest terms, so that one share is one row."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
-    fraction = models.DecimalField(
-        _("share of the maximum"),
-        max_digits=5,
-        decimal_places=4,
-        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1))],
+    numerator = models.PositiveIntegerField(_("share numerator"))
+    denominator = models.PositiveIntegerField(
+        _("share denominator"), validators=[MinValueValidator(1)]
     )
     label = models.CharField(_("label"), max_length=300)
 
     class Meta:
-        ordering = ["fraction"]
+        ordering = [SHARE_ORDER.asc(), "pk"]
         verbose_name = _("answer option")
         constraints = [
-            models.UniqueConstraint(fields=["question", "fraction"], name="option_fraction_unique")
+            models.UniqueConstraint(
+                fields=["question", "numerator", "denominator"], name="option_share_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(denominator__gte=1) & Q(numerator__lte=F("denominator")),
+                name="option_share_0_to_1",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.label
 
     @property
-    def points(self) -> Decimal:
-        return (self.question.max_points * self.fraction).quantize(Decimal("0.01"))
+    def fraction(self) -> Fraction:
+        """The exact share of the question's maximum."""
+        return Fraction(self.numerator, self.denominator)
+
+    @fraction.setter
+    def fraction(self, value: Fraction | Decimal | int) -> None:
+        share = Fraction(value)
+        self.numerator, self.denominator = share.numerator, share.denominator
+
+    @property
+    def points(self) -> Fraction:
+        """The exact points of this option for a city question (shown by ``format_score``)."""
+        return Fraction(self.question.max_points) * self.fraction
 
 
 class Band(models.Model):
@@ -183,6 +250,8 @@ class Band(models.Model):
 class CycleStatus(models.TextChoices):
     OPEN = "open", _("open for answers")
     SUBMITTED = "submitted", _("submitted (locked)")
+    #: A past cycle brought in from a file (history import): read-only, never answered here.
+    CLOSED = "closed", _("closed (history)")
 
 
 class Cycle(RegionScopedModel):
@@ -201,6 +270,8 @@ class Cycle(RegionScopedModel):
     conditions_met = models.JSONField(
         _("bands whose extra conditions are met"), default=list, blank=True
     )
+    #: For a closed (history) cycle: the file its answers came from.
+    history_source = models.CharField(_("imported from"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-year"]
@@ -299,6 +370,49 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id}:{self.question_id}:{self.area_id or '-'}"
+
+
+class RecordedScore(models.Model):
+    """A question's score as a history file gives it when it cannot be expressed as
+    answers: a kecamatan/kelurahan question given only as the city's figure (the ministry's
+    recap). Used by the scorecard of a closed cycle in place of the areas' answers."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="recorded_scores")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    self_points = points_field(_("self-assessment score"), null=True, blank=True)
+    verified_points = points_field(_("verified score"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recorded question score")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "question"], name="recorded_score_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.question_id}"
+
+
+class OfficialScore(models.Model):
+    """The score the ministry declared for one indicator of a city's cycle (the official
+    result), shown beside Layak's exact figure with the difference. The official total and
+    category of the year are the city's ``Award``."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="official_scores")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    points = points_field(_("official score"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("official indicator score")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "indicator"], name="official_score_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}:{self.indicator_id}={self.points}"
 
 
 class AnswerRevision(models.Model):
@@ -439,6 +553,8 @@ class CycleReport(models.Model):
 
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="reports")
     target_band = models.CharField(_("target band"), max_length=30, blank=True)
+    #: The requester's language: the worker writes the report in it.
+    language = models.CharField(_("language"), max_length=10, default="id")
     status = models.CharField(
         _("status"), max_length=10, choices=ReportStatus.choices, default=ReportStatus.PENDING
     )

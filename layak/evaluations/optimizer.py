@@ -10,16 +10,19 @@ the fewest questions wins; among those, the one whose list of (question key, opt
 comes first in sorted order, so the answer never depends on the order of the input.
 
 This is a multiple-choice knapsack in its minimisation form, solved exactly by dynamic
-programming. Points and efforts have at most two decimals (``AnswerOption.points`` is quantized
-to hundredths), so both are scaled to whole hundredths and the gains are divided by their
-greatest common divisor: with quarter-point options on whole-point questions a 1000-point
-instrument needs at most 4000 capacity steps. Time is O(candidates x steps), memory
-O(questions x steps) bytes: each option is one NumPy vector operation, and per question only
-the option chosen at each step is kept (one byte), so 300 questions x 4 improvements take a
-few milliseconds. Gains whose common divisor is a single cent (per-area questions) need up to
-100000 steps: 900 answers from 0 to 900 points took 0.6 s and 80 MB here. A per-area
-question whose gain would have more decimals must be rounded *down* to hundredths by the
-caller, so that a plan never promises more than it delivers.
+programming over *exact* gains (issue #13): gains are fractions (an option of 1/3 on a
+kelurahan question of 34 areas gains max/102), scaled to whole units of their least common
+denominator and divided by their greatest common divisor, so the plan adds exactly what the
+scorecard will add and reaches the band exactly, without rounding. Efforts have at most two
+decimals (they are estimates typed by people; the default is the gain rounded to the cent).
+
+Time is O(candidates x steps), memory O(questions x steps) bytes: each option is one NumPy
+vector operation, and per question only the option chosen at each step is kept (one byte). With
+quarter options on whole-point questions a 1000-point instrument needs at most 4000 steps;
+per-area questions make steps finer (1/136 of a point for 34 kelurahan). Should an instrument
+ever need more than ``MAX_CELLS`` candidate-steps, the search counts gains rounded *down* to the
+cent instead: the plan still reaches the target (it never promises more than it gains) but is
+marked ``exact=False``, since a slightly cheaper plan could exist.
 
 Plain values in, plain values out: no models, so pages, exports, the API and tests share it.
 Costs too large for 64-bit integers fall back to a pure-Python version of the same programme.
@@ -31,16 +34,20 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-ZERO = Decimal(0)
+from layak.core.formatting import Number, format_count, format_decimal, format_score, round_half_up
+
+ZERO = Fraction(0)
 CENT = Decimal("0.01")
 _INT64_MAX = 2**63 - 1
+#: The most candidate x step cells the exact search takes (about a second with NumPy).
+MAX_CELLS = 1_000_000_000
 
 
 def _hundredths(value: Decimal, what: str) -> int:
@@ -57,15 +64,18 @@ def _hundredths(value: Decimal, what: str) -> int:
 class Improvement:
     """One candidate: move question ``question`` from its current option to ``option``."""
 
-    question: str  # question key, e.g. its code, or "code@area" for a per-area question
+    question: str  # question key, e.g. "5 / 2a", or "5 / 2a · Klandasan Ilir" for an area
     option: str  # option key
-    gain: Decimal  # points gained over the current option (> 0)
-    effort: Decimal  # >= 0
+    gain: Fraction  # exact points gained over the current option (> 0)
+    effort: Decimal  # >= 0, at most two decimals
     agency: str = ""  # who must do it, for grouping the plan
     label: str = ""  # human text of the option, for the explanation
 
     def __post_init__(self) -> None:
-        if _hundredths(self.gain, "gain") <= 0:
+        if isinstance(self.gain, Decimal) and not self.gain.is_finite():
+            raise ValueError(f"gain must be a finite number, not {self.gain}.")
+        object.__setattr__(self, "gain", Fraction(self.gain))
+        if self.gain <= 0:
             raise ValueError(f"The gain of {self.question}/{self.option} must be positive.")
         if _hundredths(self.effort, "effort") < 0:
             raise ValueError(f"The effort of {self.question}/{self.option} must not be negative.")
@@ -78,13 +88,15 @@ class Plan:
     ``max_reachable_total`` says how far improving every candidate would go)."""
 
     reachable: bool
-    current_total: Decimal
-    target_total: Decimal
-    gain_needed: Decimal
+    current_total: Fraction
+    target_total: Fraction
+    gain_needed: Fraction
     chosen: tuple[Improvement, ...]  # sorted by question key
-    total_gain: Decimal
+    total_gain: Fraction
     total_effort: Decimal
-    max_reachable_total: Decimal
+    max_reachable_total: Fraction
+    #: False only when the search had to round gains down to the cent (see the docstring).
+    exact: bool = True
 
     def by_agency(self) -> dict[str, list[Improvement]]:
         """The chosen improvements per agency, agencies in sorted order ("" = none given)."""
@@ -120,6 +132,13 @@ class Plan:
                     "counted."
                 )
                 % {"maximum": _number(self.max_reachable_total), "target": target}
+                if self.exact
+                else _(
+                    "The instrument's points are too finely divided for an exact search, and "
+                    "with gains counted rounded down to the cent no plan could be shown to "
+                    "reach the target %(target)s."
+                )
+                % {"target": target}
             )
             return lines
         count = len(self.chosen)
@@ -153,38 +172,52 @@ class Plan:
                 "total": _number(self.current_total + self.total_gain),
             }
         )
-        lines.append(
-            _(
-                "No cheaper combination reaches the target: the plan was computed exactly over "
-                "every combination of at most one new option per question, not estimated. Among "
-                "combinations with the same effort, it changes the fewest questions."
+        if self.exact:
+            lines.append(
+                _(
+                    "No cheaper combination reaches the target: the plan was computed exactly "
+                    "over every combination of at most one new option per question, not "
+                    "estimated. Among combinations with the same effort, it changes the fewest "
+                    "questions."
+                )
             )
-        )
+        else:
+            lines.append(
+                _(
+                    "The instrument's points are too finely divided for an exact search, so "
+                    "gains were counted rounded down to the cent: the plan reaches the target, "
+                    "but a slightly cheaper one may exist."
+                )
+            )
         return lines
 
 
-def _number(value: Decimal) -> str:
-    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+def _number(value: Number) -> str:
+    return format_score(value)
 
 
-def _bound(value: Decimal) -> str:
-    """A band bound as it was written (bands are usually whole numbers: 901, not 901.00)."""
-    return format(value, "f")
+def _bound(value: Number) -> str:
+    """A band bound as it was written (bands are usually whole numbers: 901, not 901,00)."""
+    exact = Fraction(value)
+    if exact.denominator == 1:
+        return format_count(exact.numerator)
+    return format_decimal(exact, 2)
 
 
-def default_effort(gain: Decimal) -> Decimal:
-    """The effort assumed until a user edits it: proportional to the points gained."""
-    return gain
+def default_effort(gain: Number) -> Decimal:
+    """The effort assumed until a user edits it: the points gained, to the cent."""
+    return round_half_up(gain, 2)
 
 
 def cheapest_plan(
-    improvements: Iterable[Improvement], *, current_total: Decimal, target_total: Decimal
+    improvements: Iterable[Improvement], *, current_total: Number, target_total: Number
 ) -> Plan:
     """The least-effort set of improvements, at most one per question, that lifts
-    ``current_total`` to at least ``target_total`` (see the module docstring for ties)."""
+    ``current_total`` to at least ``target_total`` exactly (see the module docstring)."""
     for total, name in ((current_total, "current_total"), (target_total, "target_total")):
-        if not total.is_finite():
+        if isinstance(total, Decimal) and not total.is_finite():
             raise ValueError(f"{name} must be a finite number, not {total}.")
+    current_total, target_total = Fraction(current_total), Fraction(target_total)
     per_question: dict[str, dict[str, Improvement]] = {}
     for improvement in improvements:
         by_option = per_question.setdefault(improvement.question, {})
@@ -202,7 +235,7 @@ def cheapest_plan(
     max_gain = sum((max(c.gain for c in row) for row in candidates), ZERO)
     gain_needed = target_total - current_total
 
-    def plan(reachable: bool, chosen: Sequence[Improvement] = ()) -> Plan:
+    def plan(reachable: bool, chosen: Sequence[Improvement] = (), exact: bool = True) -> Plan:
         return Plan(
             reachable=reachable,
             current_total=current_total,
@@ -210,8 +243,9 @@ def cheapest_plan(
             gain_needed=max(gain_needed, ZERO),
             chosen=tuple(chosen),
             total_gain=sum((c.gain for c in chosen), ZERO),
-            total_effort=sum((c.effort for c in chosen), ZERO),
+            total_effort=sum((c.effort for c in chosen), Decimal(0)),
             max_reachable_total=current_total + max_gain,
+            exact=exact,
         )
 
     if gain_needed <= 0:
@@ -219,11 +253,21 @@ def cheapest_plan(
     if max_gain < gain_needed:
         return plan(False)
 
-    gains = [[_hundredths(c.gain, "gain") for c in row] for row in candidates]
+    exact = True
+    scale_by = math.lcm(*(c.gain.denominator for row in candidates for c in row))
+    gains = [[int(c.gain * scale_by) for c in row] for row in candidates]
     step = math.gcd(*(gain for row in gains for gain in row))
+    needed = math.ceil(gain_needed * scale_by / step)
+    if needed * sum(len(row) for row in candidates) > MAX_CELLS:
+        # Too fine to search exactly: gains rounded down to the cent (never over-promising).
+        exact, scale_by = False, 100
+        gains = [[math.floor(c.gain * 100) for c in row] for row in candidates]
+        step = math.gcd(*(gain for row in gains for gain in row)) or 1
+        needed = math.ceil(gain_needed * 100 / step)
+        if sum(max(row) for row in gains) < needed * step:
+            # Reachable exactly, but not with gains counted to the cent: say so.
+            return plan(False, exact=False)
     units = [[gain // step for gain in row] for row in gains]
-    # Sums of gains are whole steps, so reaching the need means reaching it rounded up.
-    needed = math.ceil((Fraction(target_total) - Fraction(current_total)) * 100 / step)
     # Effort and the number of changes in one integer: effort first, each change adds 1.
     scale = len(questions) + 1
     keys = [[_hundredths(c.effort, "effort") * scale + 1 for c in row] for row in candidates]
@@ -231,7 +275,7 @@ def cheapest_plan(
     infinity = sum(max(row) for row in keys) + 1
 
     if infinity <= _INT64_MAX // 2 and max(len(row) for row in candidates) < 127:
-        return plan(True, _choose_vectorised(candidates, units, keys, needed, infinity))
+        return plan(True, _choose_vectorised(candidates, units, keys, needed, infinity), exact)
 
     # costs[i][c]: the least cost for questions i.. to gain at least c steps; its length is the
     # most those questions can gain (capped at `needed`) plus one.
@@ -253,7 +297,7 @@ def cheapest_plan(
                 remaining = after
                 break
         # Otherwise leaving the question unchanged is what reached `here`.
-    return plan(True, chosen)
+    return plan(True, chosen, exact)
 
 
 def _choose_vectorised(

@@ -6,8 +6,13 @@
   kelurahan office only its own area's answers.
 * A verifier (province or ministry) reads every cycle in their scope and writes only the
   verification. Leadership reads.
-* Instruments and their bands are national and shared by every city: only a superuser or a
-  national administrator (an administrator of an agency without region) changes them.
+* Instruments are national and shared by every city (issue #13):
+  ``can_load_instruments`` — a superuser, a national administrator (an administrator of an
+  agency without region), or, when the deployment serves exactly one kab/kota
+  (``sole_city_id``), an administrator of that city: nobody else's instrument changes then.
+  ``can_freeze_instruments`` — a superuser or a national administrator freezes an instrument
+  as the national reference. ``can_change_bands`` — whoever may load instruments, while the
+  instrument is not frozen (and, checked by ``bands_replace``, no submitted cycle uses it).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from layak.accounts.models import Agency
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
 from layak.core.permissions import always, get_object_for, has_role, is_superuser, user_roles
@@ -28,6 +34,7 @@ from layak.evaluations.models import (
     Evidence,
     Instrument,
 )
+from layak.regions.models import RegionLevel
 
 is_secretariat = is_superuser | has_role(Role.SECRETARIAT, Role.ADMIN)
 reads_all_answers = is_secretariat | has_role(Role.LEADERSHIP, Role.VERIFIER)
@@ -83,13 +90,44 @@ def can_open_cycle(user: Any) -> bool:
     return bool(is_secretariat(user)) and home_filter(user, "code") is not None
 
 
-def can_manage_instruments(user: Any) -> bool:
-    """Instruments and bands are shared by every city, so a city's secretariat or
-    administrator must not change them: only a superuser or a national administrator."""
-    if is_superuser(user):
-        return True
+def sole_city_id() -> int | None:
+    """The kab/kota the deployment serves when it serves exactly one: the only kabupaten or
+    kota any agency belongs to (provincial and national agencies do not count)."""
+    cities = list(
+        Agency.objects.filter(region__level__in=(RegionLevel.KABUPATEN, RegionLevel.KOTA))
+        .order_by()
+        .values_list("region_id", flat=True)
+        .distinct()[:2]
+    )
+    return cities[0] if len(cities) == 1 else None
+
+
+def _is_national_admin(user: Any) -> bool:
     agency = getattr(user, "agency", None)
     return bool(is_admin(user)) and agency is not None and agency.region_id is None
+
+
+def can_load_instruments(user: Any) -> bool:
+    """Instruments are shared by every city, so a city's administrator loads them only when
+    the deployment serves that city alone; else a superuser or a national administrator."""
+    if is_superuser(user) or _is_national_admin(user):
+        return True
+    agency = getattr(user, "agency", None)
+    if not is_admin(user) or agency is None or agency.region_id is None:
+        return False
+    return bool(agency.region_id == sole_city_id())
+
+
+def can_freeze_instruments(user: Any) -> bool:
+    """Freezing makes an instrument the national reference: a superuser or a national
+    administrator only."""
+    return bool(is_superuser(user)) or _is_national_admin(user)
+
+
+def can_change_bands(user: Any, instrument: Instrument) -> bool:
+    """Whoever may load instruments changes an instrument's bands until it is frozen (and
+    ``bands_replace`` refuses once a submitted or closed cycle was scored against them)."""
+    return instrument.frozen_at is None and can_load_instruments(user)
 
 
 def instruments_visible_to(user: Any) -> QuerySet[Instrument]:
@@ -193,3 +231,23 @@ def get_evidence_for(user: Any, pk: Any, *, action: str) -> Evidence:
         visible=_evidence_visible_to,
         checks={"download": always, "remove": _may_remove_evidence},
     )
+
+
+def can_import_history(user: Any, region: Any = None) -> bool:
+    """The secretariat (or administrator) of a kab/kota brings in its own previous cycles
+    (issue #13); with ``region``, only for that kab/kota."""
+    from layak.indicators.permissions import city_of
+
+    city = city_of(user)
+    if not is_secretariat(user) or city is None:
+        return False
+    return region is None or city.pk == region.pk
+
+
+def can_record_official(user: Any, cycle: Cycle) -> bool:
+    """The secretariat (or administrator) of the cycle's own kab/kota records what the
+    ministry declared for it."""
+    from layak.indicators.permissions import city_of
+
+    city = city_of(user)
+    return bool(is_secretariat(user)) and city is not None and city.pk == cycle.region_id

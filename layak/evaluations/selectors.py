@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,16 +17,21 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from layak.evaluations.models import (
+    SHARE_ORDER,
     Answer,
     AnswerOption,
     AnswerStatus,
     Assignment,
     Band,
     Cycle,
+    CycleStatus,
     Indicator,
     IndicatorGroup,
     Question,
     QuestionPlanning,
+    RecordedScore,
+    question_label,
+    question_order,
     validate_effort,
 )
 from layak.evaluations.optimizer import Improvement, Plan, cheapest_plan, default_effort
@@ -36,9 +42,9 @@ from layak.evaluations.scoring import (
     IndicatorInfo,
     QuestionInfo,
     Scorecard,
+    answer_points,
     band_for,
     compute_scorecard,
-    floor_cent,
 )
 from layak.regions.models import Region, RegionLevel
 
@@ -49,7 +55,7 @@ CENT = Decimal("0.01")
 class OptionInfo:
     pk: int
     question_id: int
-    fraction: Decimal
+    fraction: Fraction  # the exact share of the question's maximum
     label: str
 
 
@@ -77,10 +83,12 @@ class CycleData:
     answers: list[AnswerInfo]
     area_counts: dict[str, int]
     question_codes: dict[int, str] = field(default_factory=dict)
+    #: Question scores a history file gave directly (closed cycles only): (self, verified).
+    recorded: dict[int, tuple[Fraction | None, Fraction | None]] = field(default_factory=dict)
 
 
 def load_cycle_data(cycle: Cycle) -> CycleData:
-    """Seven queries, whatever the size of the instrument."""
+    """Seven queries (eight for a closed cycle), whatever the size of the instrument."""
     instrument = cycle.instrument_id
     groups = [
         GroupInfo(g.pk, g.code, g.name)
@@ -88,13 +96,22 @@ def load_cycle_data(cycle: Cycle) -> CycleData:
     ]
     indicators = [
         IndicatorInfo(i.pk, i.code, i.name, i.group_id, i.max_points)
-        for i in Indicator.objects.filter(instrument_id=instrument).order_by("order", "code")
+        for i in Indicator.objects.filter(instrument_id=instrument).order_by(
+            "group__order", "order", "code"
+        )
     ]
     questions = [
-        QuestionInfo(q["pk"], q["code"], q["indicator_id"], q["max_points"], q["scope"])
+        QuestionInfo(
+            q["pk"],
+            q["code"],
+            q["indicator_id"],
+            q["max_points"],
+            q["scope"],
+            question_label(q["indicator__code"], q["code"]),
+        )
         for q in Question.objects.filter(instrument_id=instrument)
-        .order_by("indicator__order", "order", "code")
-        .values("pk", "code", "indicator_id", "max_points", "scope")
+        .order_by(*question_order())
+        .values("pk", "code", "indicator_id", "indicator__code", "max_points", "scope")
     ]
     bands = [
         BandInfo(b.code, b.name, b.min_points, b.max_points, b.conditions)
@@ -102,10 +119,12 @@ def load_cycle_data(cycle: Cycle) -> CycleData:
     ]
     # Plain tuples, not model instances: loading is most of a scorecard's time (bench/).
     options = {
-        row[0]: OptionInfo(*row)
-        for row in AnswerOption.objects.filter(question__instrument_id=instrument)
-        .order_by("question_id", "fraction")
-        .values_list("pk", "question_id", "fraction", "label")
+        pk: OptionInfo(pk, question, Fraction(numerator, denominator), label)
+        for pk, question, numerator, denominator, label in AnswerOption.objects.filter(
+            question__instrument_id=instrument
+        )
+        .order_by("question_id", SHARE_ORDER, "pk")
+        .values_list("pk", "question_id", "numerator", "denominator", "label")
     }
     options_of: dict[int, list[OptionInfo]] = defaultdict(list)
     for option in options.values():
@@ -131,16 +150,31 @@ def load_cycle_data(cycle: Cycle) -> CycleData:
         options_of=dict(options_of),
         answers=answers,
         area_counts={"city": 1, **counts},
-        question_codes={q.pk: q.code for q in questions},
+        question_codes={q.pk: q.label for q in questions},
+        recorded=_recorded(cycle),
     )
+
+
+def _recorded(cycle: Cycle) -> dict[int, tuple[Fraction | None, Fraction | None]]:
+    if cycle.status != CycleStatus.CLOSED:
+        return {}
+    return {
+        question: (
+            Fraction(own) if own is not None else None,
+            Fraction(verified) if verified is not None else None,
+        )
+        for question, own, verified in RecordedScore.objects.filter(cycle=cycle).values_list(
+            "question_id", "self_points", "verified_points"
+        )
+    }
 
 
 def scorecard_of(data: CycleData, overrides: dict[int, int | None] | None = None) -> Scorecard:
     """Scores from loaded data; ``overrides`` maps answer pk to a hypothetical option pk
     (what-if), without touching the stored answers."""
     overrides = overrides or {}
-    self_fractions: dict[int, list[Decimal | None]] = defaultdict(list)
-    verified_fractions: dict[int, list[Decimal | None]] = defaultdict(list)
+    self_fractions: dict[int, list[Fraction | None]] = defaultdict(list)
+    verified_fractions: dict[int, list[Fraction | None]] = defaultdict(list)
     for answer in data.answers:
         option_id = overrides.get(answer.pk, answer.option_id)
         option = data.options.get(option_id) if option_id else None
@@ -158,6 +192,7 @@ def scorecard_of(data: CycleData, overrides: dict[int, int | None] | None = None
         verified_fractions=verified_fractions,
         area_counts=data.area_counts,
         conditions_met=data.cycle.conditions_met,
+        recorded=data.recorded,
     )
 
 
@@ -245,7 +280,7 @@ def work_list(user: Any, cycle: Cycle) -> QuerySet[Answer]:
         .filter(cycle=cycle)
         .select_related("question", "question__indicator", "area", "option")
         .annotate(evidence_count=Count("evidence"))
-        .order_by("question__indicator__order", "question__order", "question__code", "area__code")
+        .order_by(*question_order("question__"), "area__code")
     )
 
 
@@ -274,26 +309,23 @@ def improvements_for(data: CycleData) -> list[Improvement]:
         if plan is not None and plan.impossible:
             continue
         answers = by_question.get(question.pk, [])
-        divisor = 1 if question.scope == "city" else max(data.area_counts.get(question.scope, 0), 1)
         for answer in answers:
             current = data.options.get(answer.option_id) if answer.option_id else None
-            current_fraction = current.fraction if current else Decimal(0)
+            current_fraction = current.fraction if current else Fraction(0)
             for option in data.options_of.get(question.pk, []):
                 if option.fraction <= current_fraction:
                     continue
-                # Rounded down to the cent, so a plan never promises more than it gains.
-                gain = floor_cent(
-                    (option.fraction - current_fraction) * question.max_points / divisor
-                )
+                # Exact: the plan adds exactly what the scorecard will add.
+                gain = answer_points(question, option.fraction - current_fraction, data.area_counts)
                 if gain <= 0:
                     continue
                 effort = default_effort(gain)
                 if plan is not None:
                     effort = _stored_effort(plan.efforts.get(str(option.pk)), effort)
                 key = (
-                    question.code
+                    question.label
                     if answer.area_id is None
-                    else f"{question.code} · {area_names.get(answer.area_id, '')}"
+                    else f"{question.label} · {area_names.get(answer.area_id, '')}"
                 )
                 result.append(
                     Improvement(
@@ -322,15 +354,14 @@ def _stored_effort(stored: Any, default: Decimal) -> Decimal:
 
 
 def gap_analysis(data: CycleData, card: Scorecard, target_code: str) -> Plan | None:
-    """The cheapest plan from the current self-assessed total, as shown (``floor_cent``), to
-    the target band."""
+    """The cheapest plan from the exact current self-assessed total to the target band."""
     target = next((b for b in data.bands if b.code == target_code), None)
     if target is None:
         return None
     return cheapest_plan(
         improvements_for(data),
-        current_total=card.total.self_display,
-        target_total=target.min_points,
+        current_total=card.total.self_points,
+        target_total=Fraction(target.min_points),
     )
 
 
@@ -389,3 +420,19 @@ def group_progress(data: CycleData) -> list[GroupProgress]:
         row[2] += answer.pk in with_evidence or answer.question_id not in needs_evidence
         row[3] += answer.status == AnswerStatus.ACCEPTED
     return [GroupProgress(g, *counts[g.pk]) for g in data.groups]
+
+
+def unresolved_question_names(instrument_id: int, names: list[str]) -> tuple[list[str], list[str]]:
+    """Which of ``names`` name no question of the instrument, and which name several: a
+    question is named as it is shown (``question_label``: ``5 / 2a``, or ``4.01``), or by
+    its bare code when that code is unique in the instrument."""
+    labels: set[str] = set()
+    codes: dict[str, int] = defaultdict(int)
+    for indicator_code, code in Question.objects.filter(instrument_id=instrument_id).values_list(
+        "indicator__code", "code"
+    ):
+        labels.add(question_label(indicator_code, code))
+        codes[code] += 1
+    unknown = [n for n in names if n not in labels and codes.get(n, 0) == 0]
+    ambiguous = [n for n in names if n not in labels and codes.get(n, 0) > 1]
+    return unknown, ambiguous

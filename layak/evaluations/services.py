@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency
@@ -76,10 +76,22 @@ def _audit(actor: Any, action: str, obj: Any, fields: list[str], region: Region)
     audit_record(actor=actor, action=action, obj=obj, fields=fields, region_code=region.code)
 
 
+def may_answer(agency: Agency, question: Question) -> bool:
+    """A kecamatan or kelurahan office answers for its own area, so only kecamatan/kelurahan
+    questions: a city question it was given could never be edited (issue #13)."""
+    return agency.area_id is None or question.scope != QuestionScope.CITY
+
+
 def _resolve_agencies(city: Region, question: Question) -> list[Agency]:
     """The city's agencies responsible for a question: by code, and for "kecamatan" /
-    "kelurahan" every office of that level."""
-    agencies = list(Agency.objects.filter(region=city, code__in=question.agency_codes))
+    "kelurahan" every office of that level (never an area office for a city question)."""
+    agencies = [
+        a
+        for a in Agency.objects.filter(region=city, code__in=question.agency_codes)
+        if may_answer(a, question)
+    ]
+    if question.scope == QuestionScope.CITY:
+        return agencies
     if "kecamatan" in question.agency_codes:
         agencies += list(
             Agency.objects.filter(region=city, kind="kecamatan_office", area__isnull=False)
@@ -154,12 +166,19 @@ def assignment_set(*, actor: Any, cycle: Cycle, question: Question, agencies: li
         raise ValidationError(_("Only agencies of this city can be assigned."))
     if any(not a.is_active for a in agencies):
         raise ValidationError(_("Only active agencies can be assigned."))
+    if any(not may_answer(a, question) for a in agencies):
+        raise ValidationError(
+            _(
+                "A kecamatan or kelurahan office answers only kecamatan or kelurahan questions: "
+                "this question is answered once for the city."
+            )
+        )
     Assignment.objects.filter(cycle=cycle, question=question).exclude(agency__in=agencies).delete()
     Assignment.objects.bulk_create(
         [Assignment(cycle=cycle, question=question, agency=a) for a in agencies],
         ignore_conflicts=True,
     )
-    _audit(actor, AuditAction.UPDATE, cycle, [f"assignment:{question.code}"], cycle.region)
+    _audit(actor, AuditAction.UPDATE, cycle, [f"assignment:{question.label}"], cycle.region)
 
 
 EDITABLE = (AnswerStatus.DRAFT, AnswerStatus.RETURNED)
@@ -419,7 +438,10 @@ def cycle_set_conditions(*, actor: Any, cycle: Cycle, band_codes: list[str]) -> 
 
 @transaction.atomic
 def answer_verify(*, actor: Any, answer: Answer, option: AnswerOption | None, note: str) -> Answer:
-    """The verifier's option and note, kept apart from the self-assessed answer."""
+    """The verifier's option and note, kept apart from the self-assessed answer (never on a
+    closed cycle: history is read-only)."""
+    if answer.cycle.status == CycleStatus.CLOSED:
+        raise PermissionDenied
     _check_option(answer, option)
     answer.verified_option = option
     answer.verification_note = note.strip()
@@ -448,9 +470,12 @@ def planning_set(
     impossible: bool,
     efforts: dict[str, Decimal],
 ) -> QuestionPlanning:
-    """Set a question's effort per option and whether it is impossible this year."""
+    """Set a question's effort per option and whether it is impossible this year (not for a
+    closed cycle: history is not planned)."""
     if not is_secretariat(actor):
         raise PermissionDenied
+    if cycle.status == CycleStatus.CLOSED:
+        raise ValidationError(_("A closed (history) cycle is read-only."))
     valid = {str(pk) for pk in question.options.values_list("pk", flat=True)}
     if set(efforts) - valid:
         raise ValidationError(_("Unknown option."))
@@ -530,7 +555,12 @@ def report_request(*, actor: Any, cycle: Cycle, target_band: str = "") -> CycleR
         raise PermissionDenied
     if target_band and not cycle.instrument.bands.filter(code=target_band).exists():
         raise ValidationError(_("Unknown band."))
-    report = CycleReport.objects.create(cycle=cycle, target_band=target_band, requested_by=actor)
+    report = CycleReport.objects.create(
+        cycle=cycle,
+        target_band=target_band,
+        requested_by=actor,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
     _audit(actor, AuditAction.EXPORT, report, ["pdf"], cycle.region)
     transaction.on_commit(partial(generate_cycle_report.enqueue, report.pk))
     return report

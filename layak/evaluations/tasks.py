@@ -116,7 +116,8 @@ def generate_cycle_report(report_id: int) -> str:
         pk=report_id
     )
     try:
-        content = render_cycle_report(report.cycle, report.target_band)
+        with translation.override(report.language):
+            content = render_cycle_report(report.cycle, report.target_band)
     except Exception:
         CycleReport.objects.filter(pk=report.pk).update(
             status=ReportStatus.FAILED, finished_at=timezone.now()

@@ -1,15 +1,18 @@
 from django.urls import path
 
-from layak.evaluations import views
+from layak.evaluations import views, views_history
 
 app_name = "evaluations"
 urlpatterns = [
     path("", views.cycle_list, name="cycles"),
     path("instruments/", views.instrument_list, name="instruments"),
+    path("history/import/", views_history.history_import_page, name="history_import"),
+    path("cycles/<int:pk>/official/", views_history.cycle_official, name="cycle_official"),
     path("awards/", views.award_list, name="awards"),
     path("awards/<int:year>/remove/", views.award_remove, name="award_remove"),
     path("instruments/<int:pk>/bands/", views.instrument_bands, name="instrument_bands"),
     path("instruments/<int:pk>/download/", views.instrument_download, name="instrument_download"),
+    path("instruments/<int:pk>/freeze/", views.instrument_freeze, name="instrument_freeze"),
     path("cycles/<int:pk>/", views.cycle_detail, name="cycle"),
     path("cycles/<int:pk>/work/", views.cycle_work, name="cycle_work"),
     path("cycles/<int:pk>/submit/", views.cycle_submit, name="cycle_submit"),

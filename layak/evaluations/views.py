@@ -44,7 +44,12 @@ from layak.evaluations.forms import (
     parse_effort,
     parse_ids,
 )
-from layak.evaluations.instruments import bands_replace, instrument_export, instrument_import
+from layak.evaluations.instruments import (
+    bands_replace,
+    instrument_export,
+    instrument_import_with_notes,
+)
+from layak.evaluations.instruments import instrument_freeze as freeze_instrument
 from layak.evaluations.models import (
     Answer,
     AnswerOption,
@@ -55,9 +60,13 @@ from layak.evaluations.models import (
     Question,
     QuestionPlanning,
     ReportStatus,
+    question_order,
 )
 from layak.evaluations.permissions import (
-    can_manage_instruments,
+    can_change_bands,
+    can_freeze_instruments,
+    can_import_history,
+    can_load_instruments,
     can_open_cycle,
     can_use_evaluation,
     cycles_visible_to,
@@ -110,12 +119,13 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None, request.FILES or None
     )
     errors: list[tuple[int, str]] = []
+    may_load = can_load_instruments(request.user)
     if request.method == "POST":
-        require(can_manage_instruments(request.user))
+        require(may_load)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                instrument = instrument_import(
+                result = instrument_import_with_notes(
                     sheets=read_xlsx(upload),
                     known_agencies=_known_agencies(request.user),
                     actor=request.user,
@@ -124,16 +134,25 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
             except ImportRejected as rejected:
                 errors = rejected.errors
             else:
-                messages.success(request, _("Instrument %(name)s loaded.") % {"name": instrument})
+                messages.success(
+                    request, _("Instrument %(name)s loaded.") % {"name": result.instrument}
+                )
+                for note in result.notes:
+                    messages.info(request, note)
                 return redirect("evaluations:instruments")
+    instruments = [
+        (instrument, can_change_bands(request.user, instrument))
+        for instrument in instruments_visible_to(request.user).select_related("frozen_by")
+    ]
     return render(
         request,
         "evaluations/instrument_list.html",
         {
-            "instruments": instruments_visible_to(request.user),
+            "instruments": instruments,
             "form": form,
             "errors": errors,
-            "can_manage": can_manage_instruments(request.user),
+            "can_manage": may_load,
+            "can_freeze": can_freeze_instruments(request.user),
         },
         status=400 if errors or (form.is_bound and form.errors) else 200,
     )
@@ -148,6 +167,25 @@ def instrument_download(request: HttpRequest, pk: int) -> HttpResponse:
     return _xlsx(
         instrument_export(instrument), f"instrument-{instrument.year}-{instrument.pk}.xlsx"
     )
+
+
+@login_required
+@require_POST
+def instrument_freeze(request: HttpRequest, pk: int) -> HttpResponse:
+    """Freeze an instrument as the national reference (issue #13)."""
+    require(can_use_evaluation(request.user))
+    instrument = instruments_visible_to(request.user).filter(pk=pk).first()
+    if instrument is None:
+        raise Http404
+    require(can_freeze_instruments(request.user))
+    try:
+        freeze_instrument(actor=request.user, instrument=instrument)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Instrument %(name)s frozen.") % {"name": instrument})
+    return redirect("evaluations:instruments")
 
 
 @login_required
@@ -174,6 +212,7 @@ def cycle_list(request: HttpRequest) -> HttpResponse:
             "cycles": cycles_visible_to(request.user),
             "form": form,
             "can_open": can_open_cycle(request.user),
+            "can_import_history": can_import_history(request.user),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -266,7 +305,7 @@ def cycle_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _options(answer: Any) -> list[AnswerOption]:
-    return list(AnswerOption.objects.filter(question=answer.question).order_by("fraction"))
+    return list(AnswerOption.objects.filter(question=answer.question))
 
 
 def _answer_page(
@@ -570,8 +609,10 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
     cycle = get_cycle_for(request.user, pk, action="plan")
     data = load_cycle_data(cycle)
     planning = {p.question_id: p for p in QuestionPlanning.objects.filter(cycle=cycle)}
-    questions = Question.objects.filter(instrument=cycle.instrument).order_by(
-        "indicator__order", "order", "code"
+    questions = (
+        Question.objects.filter(instrument=cycle.instrument)
+        .select_related("indicator")
+        .order_by(*question_order())
     )
     errors: list[str] = []
     if request.method == "POST":
@@ -582,7 +623,7 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
                 try:
                     effort = parse_effort(request.POST.get(f"effort_{option.pk}", ""))
                 except ValidationError as error:
-                    errors.append(f"{question.code}: {' '.join(error.messages)}")
+                    errors.append(f"{question.label}: {' '.join(error.messages)}")
                     continue
                 if effort is not None:
                     efforts[str(option.pk)] = effort
@@ -601,7 +642,7 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 with transaction.atomic():
                     for question, impossible, efforts in changes:
-                        code = question.code
+                        code = question.label
                         services.planning_set(
                             actor=request.user,
                             cycle=cycle,
@@ -645,7 +686,11 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
 def question_assignment(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     """The secretariat changes which agencies answer a question (the automatic assignment)."""
     cycle = get_cycle_for(request.user, pk, action="submit")
-    question = Question.objects.filter(instrument=cycle.instrument, pk=question_pk).first()
+    question = (
+        Question.objects.filter(instrument=cycle.instrument, pk=question_pk)
+        .select_related("indicator")
+        .first()
+    )
     if question is None:
         raise Http404
     ids = parse_ids(request.POST.getlist("agencies"))
@@ -653,10 +698,14 @@ def question_assignment(request: HttpRequest, pk: int, question_pk: int) -> Http
     if not agencies:
         messages.error(request, _("Choose at least one agency."))
     else:
-        services.assignment_set(
-            actor=request.user, cycle=cycle, question=question, agencies=agencies
-        )
-        messages.success(request, _("Assignment saved."))
+        try:
+            services.assignment_set(
+                actor=request.user, cycle=cycle, question=question, agencies=agencies
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Assignment saved."))
     answer = cycle.answers.filter(question=question).order_by("area__code").first()
     if answer is None:
         return redirect("evaluations:cycle", pk=cycle.pk)
@@ -734,10 +783,11 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
 @menu("evaluations")
 def instrument_bands(request: HttpRequest, pk: int) -> HttpResponse:
     """Define the instrument's band set, e.g. a new top category with extra conditions."""
-    require(can_manage_instruments(request.user))
+    require(can_load_instruments(request.user))
     instrument = instruments_visible_to(request.user).filter(pk=pk).first()
     if instrument is None:
         raise Http404
+    require(can_change_bands(request.user, instrument))
     errors: list[tuple[int, str]] = []
     columns = ("code", "name", "min_points", "max_points", "order", "conditions")
     if request.method == "POST":

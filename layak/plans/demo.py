@@ -66,8 +66,10 @@ def _question_codes(instrument: Instrument | None, agency_code: str) -> list[str
     if instrument is None:
         return []
     codes = [
-        q.code
-        for q in Question.objects.filter(instrument=instrument).order_by("order", "code")
+        q.label
+        for q in Question.objects.filter(instrument=instrument)
+        .select_related("indicator")
+        .order_by("order", "code")
         if agency_code in q.agency_codes
     ]
     return codes[:2]

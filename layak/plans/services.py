@@ -20,7 +20,8 @@ from layak.core.audit import audit_record
 from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.models import AuditAction
 from layak.core.uploads import check_upload
-from layak.evaluations.models import Indicator, Instrument, Question
+from layak.evaluations.models import Indicator, Instrument
+from layak.evaluations.selectors import unresolved_question_names
 from layak.indicators.targets import targets_sync
 from layak.plans.models import (
     Action,
@@ -53,16 +54,16 @@ def _check_evaluation_codes(indicator_codes: list[str], question_codes: list[str
     if instrument is None:
         return
     errors: dict[str, str] = {}
-    known_questions = set(
-        Question.objects.filter(instrument=instrument, code__in=question_codes).values_list(
-            "code", flat=True
-        )
-    )
-    unknown = [c for c in question_codes if c not in known_questions]
+    unknown, ambiguous = unresolved_question_names(instrument.pk, question_codes)
     if unknown:
         errors["question_codes"] = _("Unknown question codes: %(codes)s") % {
             "codes": ", ".join(unknown)
         }
+    elif ambiguous:
+        errors["question_codes"] = _(
+            "These codes belong to several indicators' questions; write them as "
+            "'indicator / code' (for example 5 / 2a): %(codes)s"
+        ) % {"codes": ", ".join(ambiguous)}
     known_indicators = set(
         Indicator.objects.filter(instrument=instrument, code__in=indicator_codes).values_list(
             "code", flat=True

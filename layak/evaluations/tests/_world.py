@@ -22,6 +22,7 @@ from layak.accounts.tests.factories import make_agency, make_person
 from layak.evaluations import services
 from layak.evaluations.demo import DEMO_PDF, demo_instrument
 from layak.evaluations.models import Answer, AnswerOption, Cycle, Instrument
+from layak.evaluations.shares import read_share
 from layak.regions.models import Region
 from layak.regions.tests.factories import make_region
 
@@ -124,8 +125,16 @@ def answer_of(cycle: Cycle, code: str, area: str | None = None) -> Answer:
 
 
 def option_of(answer: Answer, fraction: str) -> AnswerOption:
-    """The option of ``answer``'s question worth ``fraction`` of its maximum."""
-    return AnswerOption.objects.get(question_id=answer.question_id, fraction=fraction)
+    """The option of ``answer``'s question worth ``fraction`` (``"0.25"``, ``"1/3"``) of its
+    maximum."""
+    share = read_share(fraction)
+    if share is None:
+        raise ValueError(f"not a share: {fraction}")
+    return AnswerOption.objects.get(
+        question_id=answer.question_id,
+        numerator=share.value.numerator,
+        denominator=share.value.denominator,
+    )
 
 
 def answer_post(answer: Answer, option: AnswerOption | None, **extra: str) -> dict[str, str]:

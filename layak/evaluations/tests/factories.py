@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from layak.accounts.models import Agency, AgencyKind, User
@@ -24,6 +25,7 @@ from layak.evaluations.models import (
     Question,
     QuestionScope,
 )
+from layak.evaluations.shares import read_share
 from layak.regions.models import Region
 from layak.regions.tests.factories import make_region
 
@@ -133,7 +135,12 @@ def make_instrument(
                 )
                 AnswerOption.objects.bulk_create(
                     [
-                        AnswerOption(question=made, fraction=Decimal(f), label=f"Option {f}")
+                        AnswerOption(
+                            question=made,
+                            numerator=_share(f).numerator,
+                            denominator=_share(f).denominator,
+                            label=f"Option {f}",
+                        )
                         for f in spec.fractions
                     ]
                 )
@@ -236,10 +243,24 @@ def answer_of(cycle: Cycle, code: str, area: str | None = None) -> Answer:
     return answers.get(area__code=area)
 
 
+def _share(text: str) -> Fraction:
+    share = read_share(text)
+    if share is None:
+        raise ValueError(f"not a share: {text}")
+    return share.value
+
+
 def option_of(instrument: Instrument, code: str, fraction: str) -> AnswerOption:
-    """The option of question ``code`` worth ``fraction`` of its maximum."""
+    """The option of question ``code`` worth ``fraction`` (``"0.25"``, ``"1/3"``) of its
+    maximum."""
+    share = read_share(fraction)
+    if share is None:
+        raise ValueError(f"not a share: {fraction}")
     return AnswerOption.objects.get(
-        question__instrument=instrument, question__code=code, fraction=Decimal(fraction)
+        question__instrument=instrument,
+        question__code=code,
+        numerator=share.value.numerator,
+        denominator=share.value.denominator,
     )
 
 
@@ -253,3 +274,19 @@ def set_options(
         Answer.objects.filter(cycle=cycle, question__code=code, area__isnull=True).update(
             **{field: option}
         )
+
+
+def set_share(
+    cycle: Cycle,
+    code: str,
+    share: str | None,
+    *,
+    area: str | None = None,
+    verified: bool = False,
+) -> None:
+    """Set the (self or verified) option of one answer of question ``code`` (of the region
+    coded ``area`` for area questions) to the option worth ``share`` (``"1/3"``); ``None``
+    clears it."""
+    option = option_of(cycle.instrument, code, share) if share is not None else None
+    field = "verified_option" if verified else "option"
+    Answer.objects.filter(pk=answer_of(cycle, code, area).pk).update(**{field: option})

@@ -130,16 +130,24 @@ class EvaluationApiContentTests(_world.WorldTestCase):
         self.assertEqual(response.status_code, 200)
         body = response.json()
         self.assertEqual(body["cycle_id"], self.world.cycle.pk)
+        # Decimals as strings with a dot, rounded once, and the exact value beside them.
+        total = body["total"]
         self.assertEqual(
-            {k: Decimal(v) if k != "code" and k != "name" else v for k, v in body["total"].items()},
+            total,
             {
                 "code": "total",
                 "name": "Total",
-                "maximum": Decimal(1000),
-                "self_points": Decimal("2.5"),
-                "verified_points": Decimal(0),
+                "maximum": "1000.00",
+                "self_points": "2.50",
+                "verified_points": "0.00",
+                "projected_points": "2.50",
+                "self_points_exact": "2.5",
+                "verified_points_exact": "0",
+                "answers_verified": 0,
+                "answers": total["answers"],
             },
         )
+        self.assertGreater(total["answers"], 0)
         self.assertIsNone(body["self_band"])
         self.assertIsNone(body["verified_band"])
         indicator = next(i for i in body["indicators"] if i["code"] == "4")
@@ -149,7 +157,7 @@ class EvaluationApiContentTests(_world.WorldTestCase):
     def test_scores_name_the_band_reached(self) -> None:
         # Every city question at its best answer and no area answers: above Pratama (500).
         best = {
-            q.pk: q.options.order_by("-fraction").first()
+            q.pk: q.options.last()
             for q in Question.objects.filter(instrument=self.world.instrument, scope="city")
         }
         for answer in Answer.objects.filter(cycle=self.world.cycle, area__isnull=True):

@@ -13,7 +13,7 @@ from layak.accounts.roles import Role
 from layak.accounts.tests.factories import make_agency, make_person
 from layak.core.testing import FORBIDDEN, LOGIN_REDIRECT, OK, assert_access_matrix, login
 from layak.evaluations import services
-from layak.evaluations.models import Band, Instrument
+from layak.evaluations.models import Band, Cycle, CycleStatus, Instrument
 from layak.evaluations.scoring import BandInfo, band_for
 from layak.evaluations.tests.factories import City, make_city, make_cycle, make_instrument
 from layak.regions.tests.factories import make_region
@@ -112,7 +112,30 @@ class BandSetTests(TestCase):
 
         self.assertEqual(response.status_code, 400)
         self.assertContains(
-            response, "A submitted evaluation cycle uses this instrument", status_code=400
+            response,
+            "A submitted or closed (history) evaluation cycle uses this instrument",
+            status_code=400,
+        )
+        self.assertEqual(self._bands(), before)
+
+    def test_bands_of_an_instrument_used_by_a_closed_history_cycle_do_not_change(self) -> None:
+        cycle = make_cycle(
+            city=self.world.city, instrument=self.instrument, actor=self.world.secretariat
+        )
+        Cycle.objects.filter(pk=cycle.pk).update(status=CycleStatus.CLOSED)
+        before = self._bands()
+        login(self.client, self.national_admin)
+
+        response = self.client.post(
+            f"/evaluation/instruments/{self.instrument.pk}/bands/",
+            _post(PARIPURNA),
+            HTTP_ACCEPT_LANGUAGE="id",
+        )
+
+        self.assertContains(
+            response,
+            "Siklus evaluasi yang sudah dikirim atau ditutup (riwayat) memakai instrumen ini",
+            status_code=400,
         )
         self.assertEqual(self._bands(), before)
 

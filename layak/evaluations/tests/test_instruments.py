@@ -9,6 +9,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from layak.evaluations.tests.factories import BandSpec, make_instrument, questio
 from layak.regions.tests.factories import make_region
 
 D = Decimal
+F = Fraction
 KNOWN_AGENCIES = {"dp3akb", "disdukcapil"}
 Tables = dict[str, list[list[Any]]]
 
@@ -169,10 +171,13 @@ def snapshot(instrument: Instrument) -> dict[str, Any]:
                 "order",
             )
         ),
-        "options": list(
-            AnswerOption.objects.filter(question__instrument=instrument)
-            .order_by("question__code", "fraction")
-            .values_list("question__code", "fraction", "label")
+        "options": sorted(
+            (indicator, code, Fraction(numerator, denominator), label)
+            for indicator, code, numerator, denominator, label in AnswerOption.objects.filter(
+                question__instrument=instrument
+            ).values_list(
+                "question__indicator__code", "question__code", "numerator", "denominator", "label"
+            )
         ),
         "bands": list(
             Band.objects.filter(instrument=instrument)
@@ -237,7 +242,7 @@ RULES: list[tuple[str, Callable[[Tables], None], str, int, str]] = [
         _set("questions", 3, "code", "1.01"),
         "questions",
         3,
-        "code 1.01 appears twice (also row 2)",
+        "question code 1.01 appears twice in indicator 1 (rows 2 and 3)",
     ),
     (
         "unknown agency code",
@@ -279,7 +284,7 @@ RULES: list[tuple[str, Callable[[Tables], None], str, int, str]] = [
         _set("options", 3, "fraction", 0),
         "options",
         3,
-        "question 1.01 has fraction 0 twice",
+        "question 1.01 has the share 0 twice",
     ),
     (
         "overlapping bands",
@@ -293,7 +298,8 @@ RULES: list[tuple[str, Callable[[Tables], None], str, int, str]] = [
         _drop_sheet("bands"),
         "bands",
         0,
-        "the sheet is missing or empty",
+        "the sheet is missing (sheets in the workbook: instrument, groups, indicators, "
+        "questions, options)",
     ),
     (
         "missing column",
@@ -370,16 +376,16 @@ class ImportTests(TestCase):
                             ),
                         ],
                         "options": [
-                            ("1.01", D(0), "Belum ada"),
-                            ("1.01", D("0.5"), "Rancangan"),
-                            ("1.01", D(1), "Sudah ditetapkan"),
-                            ("1.02", D(0), "Belum ada / tidak terpenuhi"),
-                            ("1.02", D("0.25"), "Terpenuhi sebagian kecil"),
-                            ("1.02", D("0.5"), "Terpenuhi sebagian"),
-                            ("1.02", D("0.75"), "Terpenuhi sebagian besar"),
-                            ("1.02", D(1), "Terpenuhi sepenuhnya"),
-                            ("26.01", D(0), "Tidak"),
-                            ("26.01", D(1), "Ya"),
+                            ("1", "1.01", F(0), "Belum ada"),
+                            ("1", "1.01", F(1, 2), "Rancangan"),
+                            ("1", "1.01", F(1), "Sudah ditetapkan"),
+                            ("1", "1.02", F(0), "Belum ada / tidak terpenuhi"),
+                            ("1", "1.02", F(1, 4), "Terpenuhi sebagian kecil"),
+                            ("1", "1.02", F(1, 2), "Terpenuhi sebagian"),
+                            ("1", "1.02", F(3, 4), "Terpenuhi sebagian besar"),
+                            ("1", "1.02", F(1), "Terpenuhi sepenuhnya"),
+                            ("26", "26.01", F(0), "Tidak"),
+                            ("26", "26.01", F(1), "Ya"),
                         ],
                         "bands": [
                             ("rendah", "Rendah", D(50), D(80), 1, ""),
@@ -599,7 +605,7 @@ class DemoInstrumentTests(TestCase):
     def test_every_question_has_options_from_0_to_1(self) -> None:
         for q in Question.objects.filter(instrument=self.instrument).prefetch_related("options"):
             fractions = [o.fraction for o in q.options.all()]
-            self.assertEqual((fractions[0], fractions[-1]), (D(0), D(1)), q.code)
+            self.assertEqual((fractions[0], fractions[-1]), (F(0), F(1)), q.code)
 
     def test_demo_is_loaded_once(self) -> None:
         self.assertEqual(demo_instrument().pk, self.instrument.pk)

@@ -766,6 +766,22 @@ class EffortValidationTests(EvaluationTestCase):
 
 @override_settings(LANGUAGE_CODE="en")
 class AssignmentTests(EvaluationTestCase):
+    def test_area_office_cannot_be_given_a_city_question(self) -> None:
+        office = self.world.kelurahan_offices[0]
+        question_ = option_of(self.instrument, "1.02", "1").question
+        with self.assertRaisesMessage(
+            ValidationError, "A kecamatan or kelurahan office answers only kecamatan or"
+        ):
+            services.assignment_set(
+                actor=self.world.secretariat,
+                cycle=self.cycle,
+                question=question_,
+                agencies=[self.world.dp3akb, office],
+            )
+        self.assertFalse(
+            Assignment.objects.filter(cycle=self.cycle, question=question_, agency=office).exists()
+        )
+
     def test_inactive_agency_cannot_be_assigned(self) -> None:
         closed = make_agency(region=self.world.city, code="dinas-lama", is_active=False)
         question_ = option_of(self.instrument, "1.02", "1").question

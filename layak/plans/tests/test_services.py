@@ -134,6 +134,20 @@ class ValidationTests(TestCase):
         action = self._action(question_codes=["17.01"], evaluation_indicator_codes=["17"])
         self.assertEqual(action.question_codes, ["17.01"])
 
+    def test_a_code_numbered_within_several_indicators_must_name_its_indicator(self) -> None:
+        from layak.evaluations.tests.factories import make_instrument, question
+
+        make_instrument(
+            year=2099,
+            name="Per-indicator numbering",
+            groups={"KL": {"5": [question("1", "10")], "6": [question("1", "10")]}},
+        )
+        with self.assertRaises(ValidationError) as raised:
+            self._action(question_codes=["1"])
+        self.assertIn("tuliskan sebagai 'indikator / kode'", str(raised.exception))
+        action = self._action(code="K3.03", question_codes=["5 / 1"])
+        self.assertEqual(action.question_codes, ["5 / 1"])
+
     def test_unknown_question_code_changes_nothing(self) -> None:
         with self.assertRaises(ValidationError) as raised:
             self._action(question_codes=["17.01", "99.99"])

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from layak.accounts.models import Agency
 from layak.core.commands import import_errors_reported
-from layak.evaluations.instruments import instrument_import
+from layak.evaluations.instruments import instrument_import_with_notes
 from layak.evaluations.spreadsheet import read_xlsx
 
 
@@ -34,10 +34,13 @@ class Command(BaseCommand):
             import_errors_reported(self, path),
             path.open("rb") as stream,
         ):
-            instrument = instrument_import(
+            result = instrument_import_with_notes(
                 sheets=read_xlsx(stream),
                 known_agencies=known,
                 actor=None,
                 source_name=path.name,
             )
+        instrument = result.instrument
         self.stdout.write(f"Imported {instrument} ({instrument.questions.count()} questions).")
+        for note in result.notes:
+            self.stdout.write(f"Note: {note}")
