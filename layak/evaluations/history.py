@@ -32,7 +32,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +46,7 @@ from layak.evaluations.models import (
     AnswerOption,
     AnswerStatus,
     Cycle,
+    CycleReport,
     CycleStatus,
     Indicator,
     Instrument,
@@ -56,7 +57,7 @@ from layak.evaluations.models import (
     question_label,
 )
 from layak.evaluations.official import official_error
-from layak.evaluations.permissions import can_import_history
+from layak.evaluations.permissions import can_import_history, can_remove_history
 from layak.evaluations.shares import read_share
 from layak.evaluations.spreadsheet import Row, Sheets, read_xlsx
 from layak.regions.models import Region, RegionLevel
@@ -538,3 +539,32 @@ def history_import(
         actor_label="" if person is not None else "system",
     )
     return cycle
+
+
+@transaction.atomic
+def history_remove(*, actor: Any, cycle: Cycle, confirm_year: int | None) -> None:
+    """Remove a closed (history) cycle imported by mistake, with its answers, recorded and
+    official scores, so that its year can be imported again or opened; the person confirms
+    by typing the cycle's year. Audited; an open or submitted cycle is never removed."""
+    if not can_remove_history(actor, cycle):
+        raise PermissionDenied
+    if confirm_year != cycle.year:
+        raise ValidationError(
+            _("Type the year %(year)s to confirm the removal.") % {"year": cycle.year}
+        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=cycle,
+        label=f"closed cycle {cycle.year} ({cycle.history_source or 'history'})"[:200],
+        region_code=cycle.region.code,
+    )
+    files = [r.file.name for r in cycle.reports.all() if r.file]
+    cycle.delete()
+    storage = CycleReport._meta.get_field("file").storage
+
+    def delete_files() -> None:
+        for name in files:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)

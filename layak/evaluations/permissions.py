@@ -251,3 +251,9 @@ def can_record_official(user: Any, cycle: Cycle) -> bool:
 
     city = city_of(user)
     return bool(is_secretariat(user)) and city is not None and city.pk == cycle.region_id
+
+
+def can_remove_history(user: Any, cycle: Cycle) -> bool:
+    """A closed (history) cycle imported by mistake is removed by whoever imports its city's
+    history; an open or submitted cycle never is."""
+    return cycle.status == CycleStatus.CLOSED and can_import_history(user, cycle.region)

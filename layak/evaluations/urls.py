@@ -8,6 +8,11 @@ urlpatterns = [
     path("instruments/", views.instrument_list, name="instruments"),
     path("history/import/", views_history.history_import_page, name="history_import"),
     path("cycles/<int:pk>/official/", views_history.cycle_official, name="cycle_official"),
+    path(
+        "cycles/<int:pk>/remove-history/",
+        views_history.cycle_history_remove,
+        name="cycle_history_remove",
+    ),
     path("awards/", views.award_list, name="awards"),
     path("awards/<int:year>/remove/", views.award_remove, name="award_remove"),
     path("instruments/<int:pk>/bands/", views.instrument_bands, name="instrument_bands"),

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from layak.core.errors import ImportRejected
 from layak.core.pages import menu
@@ -22,6 +23,7 @@ from layak.evaluations.history import (
     HistoryProblem,
     HistoryRejected,
     history_import,
+    history_remove,
     read_history_xlsx,
 )
 from layak.evaluations.models import Award, Indicator, OfficialScore
@@ -29,6 +31,7 @@ from layak.evaluations.official import official_comparison, official_record
 from layak.evaluations.permissions import (
     can_import_history,
     can_record_official,
+    can_remove_history,
     can_use_evaluation,
     get_cycle_for,
     instruments_visible_to,
@@ -150,3 +153,22 @@ def cycle_official(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def cycle_history_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a history cycle imported by mistake; the person types its year to confirm."""
+    cycle = get_cycle_for(request.user, pk, action="view")
+    require(can_remove_history(request.user, cycle))
+    try:
+        confirm = int(request.POST.get("confirm_year", "").strip())
+    except ValueError:
+        confirm = None
+    try:
+        history_remove(actor=request.user, cycle=cycle, confirm_year=confirm)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("evaluations:cycle", pk=cycle.pk)
+    messages.success(request, _("The history cycle %(year)s is removed.") % {"year": cycle.year})
+    return redirect("evaluations:cycles")

@@ -610,3 +610,73 @@ class ClosedCycleIsReadOnlyTests(HistoryTestCase):
         self.assertFalse(cycle.planning.exists())
         self.assertFalse(cycle.assignments.exists())
         self.assertFalse(answer.evidence.exists())
+
+
+class HistoryRemovalTests(HistoryTestCase):
+    """A history cycle imported by mistake is removed after typing its year; nothing else is."""
+
+    def imported_cycle(self) -> Cycle:
+        content = workbook(
+            {
+                "answers": [ANSWERS, ["1", "1.02", "", "1", "", "", ""]],
+                "official": [["indicator", "score"], ["1", "7.5"]],
+            }
+        )
+        self.assertEqual(self.upload(content).status_code, 302)
+        return self.imported()
+
+    def remove(self, person: Any, cycle: Cycle, year: str, client: Client | None = None) -> Any:
+        return (client or client_of(person)).post(
+            f"/evaluation/cycles/{cycle.pk}/remove-history/",
+            {"confirm_year": year},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    def test_the_wrong_year_removes_nothing_and_says_why(self) -> None:
+        cycle = self.imported_cycle()
+        client = client_of(self.place.secretariat)
+
+        response = self.remove(self.place.secretariat, cycle, "2022", client)
+
+        self.assertRedirects(
+            response, f"/evaluation/cycles/{cycle.pk}/", fetch_redirect_response=False
+        )
+        self.assertTrue(Cycle.objects.filter(pk=cycle.pk).exists())
+        page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+        self.assertContains(page, "Type the year 2023 to confirm the removal.")
+
+    def test_the_typed_year_removes_the_cycle_and_its_scores_and_is_audited(self) -> None:
+        cycle = self.imported_cycle()
+        page = client_of(self.place.secretariat).get(f"/evaluation/cycles/{cycle.pk}/")
+        self.assertContains(page, 'data-testid="history-remove"')
+
+        response = self.remove(self.place.secretariat, cycle, "2023")
+
+        self.assertRedirects(response, "/evaluation/", fetch_redirect_response=False)
+        self.assertFalse(Cycle.objects.filter(pk=cycle.pk).exists())
+        self.assertFalse(Answer.objects.filter(cycle_id=cycle.pk).exists())
+        self.assertFalse(OfficialScore.objects.exists())
+        self.assertTrue(
+            AuditEntry.objects.filter(
+                action=AuditAction.DELETE, object_label__contains="2023"
+            ).exists()
+        )
+        # The year can be imported again.
+        self.imported_cycle()
+
+    def test_only_the_citys_secretariat_removes_and_never_an_open_cycle(self) -> None:
+        cycle = self.imported_cycle()
+        self.assertEqual(self.remove(self.focal, cycle, "2023").status_code, 403)
+        self.assertEqual(self.remove(self.leader, cycle, "2023").status_code, 403)
+        self.assertEqual(self.remove(self.other_secretariat, cycle, "2023").status_code, 404)
+        self.assertTrue(Cycle.objects.filter(pk=cycle.pk).exists())
+        open_cycle = make_cycle(
+            city=self.place.city,
+            instrument=self.instrument,
+            actor=self.place.secretariat,
+            year=2026,
+        )
+        self.assertEqual(self.remove(self.place.secretariat, open_cycle, "2026").status_code, 403)
+        self.assertTrue(Cycle.objects.filter(pk=open_cycle.pk).exists())
+        page = client_of(self.place.secretariat).get(f"/evaluation/cycles/{open_cycle.pk}/")
+        self.assertNotContains(page, 'data-testid="history-remove"')
