@@ -39,8 +39,10 @@ var/secrets/secret_key:
 run: install var/secrets/secret_key
 	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
 	$(RUN_ENV) $(PY) manage.py seed_demo --size small
-	@echo "Layak: http://$(HOST):$(PORT)/"
-	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Layak: http://$(HOST):$(PORT)/ (with the background worker: imports, reports, reminders)"
+	$(RUN_ENV) $(PY) manage.py db_worker & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -18,7 +18,7 @@ def check_mfa_required_roles(app_configs: Any = None, **kwargs: Any) -> list[Che
 
     The setting only adds roles to those derived from the permission rules
     (``layak.core.identity``, issue #11); it cannot take one away."""
-    configured = getattr(settings, "LAYAK_MFA_REQUIRED_ROLES", [])
+    configured = settings.LAYAK_MFA_REQUIRED_ROLES
     if isinstance(configured, str) or not isinstance(configured, list | tuple | set | frozenset):
         return [
             Error(

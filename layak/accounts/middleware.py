@@ -22,7 +22,7 @@ _ALLOWED_PREFIXES = ("/static/", "/i18n/", "/accounts/", "/favicon")
 
 def required_roles() -> frozenset[str]:
     """The roles that must log in with TOTP: derived ones plus ``LAYAK_MFA_REQUIRED_ROLES``."""
-    return mfa_required_roles(getattr(settings, "LAYAK_MFA_REQUIRED_ROLES", ()))
+    return mfa_required_roles(settings.LAYAK_MFA_REQUIRED_ROLES)
 
 
 def must_enrol_two_factor(user: object) -> bool:

@@ -140,7 +140,7 @@ def is_intake_case_manager(user: Any) -> bool:
         _is_active_user(user)
         and has_role(Role.CASE_MANAGER)(user)
         and agency is not None
-        and agency.code == str(getattr(settings, "LAYAK_CASE_INTAKE_AGENCY", "uptd-ppa"))
+        and agency.code == str(settings.LAYAK_CASE_INTAKE_AGENCY)
     )
 
 

@@ -59,7 +59,7 @@ def _active(user: Any) -> bool:
 
 
 def break_glass_hours() -> int:
-    return int(getattr(settings, "LAYAK_BREAK_GLASS_HOURS", 4))
+    return int(settings.LAYAK_BREAK_GLASS_HOURS)
 
 
 def _receives_for_agency(user: Any) -> bool:
@@ -191,7 +191,7 @@ def can_manage_lookups(user: Any) -> bool:
 
 
 def break_glass_roles() -> frozenset[str]:
-    return frozenset(getattr(settings, "LAYAK_BREAK_GLASS_ROLES", [Role.CASE_MANAGER]))
+    return frozenset(settings.LAYAK_BREAK_GLASS_ROLES)
 
 
 def can_break_glass(user: Any) -> bool:

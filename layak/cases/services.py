@@ -97,11 +97,11 @@ def working_days_after(start: datetime.date, days: int) -> datetime.date:
 
 
 def followup_days() -> int:
-    return int(getattr(settings, "LAYAK_CASE_FOLLOWUP_DAYS", 3))
+    return int(settings.LAYAK_CASE_FOLLOWUP_DAYS)
 
 
 def referral_response_hours() -> int:
-    return int(getattr(settings, "LAYAK_REFERRAL_RESPONSE_HOURS", 48))
+    return int(settings.LAYAK_REFERRAL_RESPONSE_HOURS)
 
 
 LOOKUPS_CSV = Path(__file__).resolve().parent / "data" / "lookups.csv"
@@ -236,7 +236,7 @@ def _report_create(
 
 def intake_agency(city: Region) -> Agency:
     """The agency that receives public reports of ``city`` (``LAYAK_CASE_INTAKE_AGENCY``)."""
-    code = str(getattr(settings, "LAYAK_CASE_INTAKE_AGENCY", "uptd-ppa"))
+    code = str(settings.LAYAK_CASE_INTAKE_AGENCY)
     agency = Agency.objects.filter(region=city, code=code, is_active=True).first()
     if agency is None:
         raise ValidationError(_("No agency receives reports here yet."))

@@ -26,7 +26,7 @@ KELURAHAN_LEVELS = (RegionLevel.KELURAHAN, RegionLevel.DESA)
 
 
 def functioning_months() -> int:
-    return max(1, int(getattr(settings, "LAYAK_PATBM_FUNCTIONING_MONTHS", 6)))
+    return max(1, int(settings.LAYAK_PATBM_FUNCTIONING_MONTHS))
 
 
 def months_before(day: datetime.date, months: int) -> datetime.date:

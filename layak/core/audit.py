@@ -64,7 +64,7 @@ def audit_key_id(key: str) -> str:
 
 
 def _configured_keys() -> list[str]:
-    return [str(key) for key in getattr(settings, "LAYAK_AUDIT_KEYS", [])]
+    return [str(key) for key in settings.LAYAK_AUDIT_KEYS]
 
 
 def _signing_key() -> tuple[str, bytes | None]:

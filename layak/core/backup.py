@@ -77,13 +77,11 @@ def key_id(key: str) -> str:
 def configured_key_ids() -> dict[str, list[str]]:
     """The ids of the keys this installation is configured with, per secret: the ids that
     encrypted values and audit entries record, and a hash for the index key."""
-    index_key = str(getattr(settings, "LAYAK_INDEX_KEY", "") or "")
+    index_key = str(settings.LAYAK_INDEX_KEY or "")
     return {
         "LAYAK_ENCRYPTION_KEYS": list(crypto.keyring().ids),
         "LAYAK_INDEX_KEY": [key_id(index_key)] if index_key else [],
-        "LAYAK_AUDIT_KEY": [
-            audit_key_id(str(k)) for k in getattr(settings, "LAYAK_AUDIT_KEYS", [])
-        ],
+        "LAYAK_AUDIT_KEY": [audit_key_id(str(k)) for k in settings.LAYAK_AUDIT_KEYS],
     }
 
 

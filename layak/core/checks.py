@@ -18,7 +18,7 @@ from layak.core.models import AuditChainHead, AuditEntry
 def check_audit_key(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Without ``LAYAK_AUDIT_KEY`` the chain is plain SHA-256: whoever can write the database
     can rewrite entries and recompute every hash."""
-    if getattr(settings, "LAYAK_AUDIT_KEYS", []):
+    if settings.LAYAK_AUDIT_KEYS:
         return []
     return [
         Warning(

@@ -80,7 +80,7 @@ class Keyring:
 
 
 def configured_keys() -> tuple[str, ...]:
-    keys = getattr(settings, "LAYAK_ENCRYPTION_KEYS", None)
+    keys = settings.LAYAK_ENCRYPTION_KEYS
     if isinstance(keys, str):
         keys = [k for k in keys.split(",")]
     cleaned = tuple(str(k).strip() for k in keys or () if str(k).strip())
@@ -355,7 +355,7 @@ def encrypted_file_fields() -> Iterator[tuple[type[models.Model], list[Encrypted
 
 
 def _index_key() -> bytes:
-    key = str(getattr(settings, "LAYAK_INDEX_KEY", "") or configured_keys()[-1])
+    key = str(settings.LAYAK_INDEX_KEY or configured_keys()[-1])
     return hashlib.sha256(f"layak-index:{key}".encode()).digest()
 
 

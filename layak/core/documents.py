@@ -75,7 +75,7 @@ def kind_of(document: Document) -> DocumentKind:
 
 
 def keep_hours() -> int:
-    return int(getattr(settings, "LAYAK_DOCUMENT_HOURS", DEFAULT_HOURS))
+    return int(settings.LAYAK_DOCUMENT_HOURS)
 
 
 @transaction.atomic

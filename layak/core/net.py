@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 def client_ip(request: HttpRequest) -> str | None:
     """The client's IP: behind ``LAYAK_PROXY_COUNT`` trusted proxies, from X-Forwarded-For."""
-    proxies = int(getattr(settings, "LAYAK_PROXY_COUNT", 0))
+    proxies = int(settings.LAYAK_PROXY_COUNT)
     candidate: str | None = request.META.get("REMOTE_ADDR")
     if proxies:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]

@@ -202,7 +202,7 @@ def check_upload(
 
 
 def _configured_limit() -> int:
-    return int(getattr(settings, "LAYAK_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.LAYAK_UPLOAD_MAX_BYTES)
 
 
 def _extension_of(filename: str | None) -> str:

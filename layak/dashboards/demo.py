@@ -15,7 +15,7 @@ from layak.regions.models import Region
 
 def seed_dashboards(context: DemoContext) -> None:
     load_default_challenges()
-    city = Region.objects.filter(code=getattr(settings, "LAYAK_HOME_REGION", "64.71")).first()
+    city = Region.objects.filter(code=settings.LAYAK_HOME_REGION).first()
     if city is None:
         return
     if not Rollup.objects.filter(city=city).exists():

@@ -49,7 +49,7 @@ def register(provider: Provider) -> None:
 
 
 def _indicator_of(provider: Provider) -> str:
-    configured: dict[str, str] = getattr(settings, "LAYAK_SUGGESTION_INDICATORS", {}) or {}
+    configured: dict[str, str] = settings.LAYAK_SUGGESTION_INDICATORS or {}
     return configured.get(provider.key, provider.indicator_code)
 
 

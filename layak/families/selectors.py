@@ -38,11 +38,11 @@ from layak.regions.models import Region, RegionLevel
 
 
 def booking_days() -> int:
-    return int(getattr(settings, "LAYAK_PUSPAGA_BOOKING_DAYS", 14))
+    return int(settings.LAYAK_PUSPAGA_BOOKING_DAYS)
 
 
 def min_notice() -> datetime.timedelta:
-    return datetime.timedelta(hours=int(getattr(settings, "LAYAK_PUSPAGA_MIN_NOTICE_HOURS", 2)))
+    return datetime.timedelta(hours=int(settings.LAYAK_PUSPAGA_MIN_NOTICE_HOURS))
 
 
 # -- slots -----------------------------------------------------------------------------------

@@ -551,11 +551,11 @@ def schedule_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def requests_per_hour() -> int:
-    return int(getattr(settings, "LAYAK_PUSPAGA_REQUESTS_PER_HOUR", 5))
+    return int(settings.LAYAK_PUSPAGA_REQUESTS_PER_HOUR)
 
 
 def checks_per_hour() -> int:
-    return int(getattr(settings, "LAYAK_PUSPAGA_CHECKS_PER_HOUR", 20))
+    return int(settings.LAYAK_PUSPAGA_CHECKS_PER_HOUR)
 
 
 @never_cache

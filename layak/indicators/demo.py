@@ -190,7 +190,7 @@ def _labels(definitions: dict[str, Definition]) -> Callable[[str, datetime.date]
 
 def seed_indicators(context: DemoContext) -> None:
     load_definitions()
-    city = Region.objects.filter(code=getattr(settings, "LAYAK_HOME_REGION", "64.71")).first()
+    city = Region.objects.filter(code=settings.LAYAK_HOME_REGION).first()
     if city is None:
         return
     definitions = {d.code: d for d in Definition.objects.filter(active=True)}

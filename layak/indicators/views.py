@@ -246,7 +246,7 @@ def enter(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def inline_import_bytes() -> int:
-    return int(getattr(settings, "LAYAK_INDICATOR_IMPORT_INLINE_BYTES", 100_000))
+    return int(settings.LAYAK_INDICATOR_IMPORT_INLINE_BYTES)
 
 
 @login_required
@@ -258,7 +258,7 @@ def import_upload(request: HttpRequest, code: str) -> HttpResponse:
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
-        limit = int(getattr(settings, "LAYAK_UPLOAD_MAX_BYTES", 20 * 1024 * 1024))
+        limit = int(settings.LAYAK_UPLOAD_MAX_BYTES)
         if upload is None:
             error = _("Choose a file.")
         elif upload.size is not None and upload.size > limit:

@@ -54,12 +54,12 @@ MAX_PUBLIC_TEXT = 1000
 
 def due_days() -> int:
     """Days an agency has to answer a routed aspiration (``LAYAK_ASPIRATION_DUE_DAYS``)."""
-    return int(getattr(settings, "LAYAK_ASPIRATION_DUE_DAYS", 30))
+    return int(settings.LAYAK_ASPIRATION_DUE_DAYS)
 
 
 def public_form_per_hour() -> int:
     """Public aspirations accepted per address and hour (``LAYAK_ASPIRATION_FORM_PER_HOUR``)."""
-    return int(getattr(settings, "LAYAK_ASPIRATION_FORM_PER_HOUR", 5))
+    return int(settings.LAYAK_ASPIRATION_FORM_PER_HOUR)
 
 
 def _audit(actor: Any, action: str, obj: Any, fields: Iterable[str], region_code: str) -> None:

@@ -23,7 +23,7 @@ from layak.plans.permissions import (
 
 def slippage_tolerance() -> int:
     """Percentage points an action may lag the straight line before it counts as behind."""
-    return int(getattr(settings, "LAYAK_PLANS_SLIPPAGE_TOLERANCE", 10))
+    return int(settings.LAYAK_PLANS_SLIPPAGE_TOLERANCE)
 
 
 def expected_percent(today: datetime.date) -> int:

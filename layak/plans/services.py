@@ -315,7 +315,7 @@ def followup_close(
 
 
 def remind_days() -> int:
-    return int(getattr(settings, "LAYAK_PLANS_REMIND_DAYS", 3))
+    return int(settings.LAYAK_PLANS_REMIND_DAYS)
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ VERSION_KEY = "portal:version"
 
 
 def cache_seconds() -> int:
-    return int(getattr(settings, "LAYAK_PORTAL_CACHE_SECONDS", 600))
+    return int(settings.LAYAK_PORTAL_CACHE_SECONDS)
 
 
 def version() -> int:

@@ -15,13 +15,15 @@ from config.env import env_bool, env_int, env_list, env_secret
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _load_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _load_settings(
+    env: dict[str, str], statement: str = "import config.settings"
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SECRET_KEY", "LAYAK_"))}
     clean.pop("DEBUG", None)
     clean.update(env)
     clean["LAYAK_VAR_DIR"] = str(ROOT / "var")
     return subprocess.run(  # noqa: S603  (fixed interpreter and arguments)
-        [sys.executable, "-c", "import config.settings"],
+        [sys.executable, "-c", statement],
         cwd=ROOT,
         env=clean,
         capture_output=True,
@@ -108,3 +110,26 @@ def test_audit_keys_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
     assert _setting("LAYAK_AUDIT_KEYS", {"LAYAK_AUDIT_KEY_FILE": str(key_file)}) == (
         "['from-a-file']"
     )
+
+
+def test_layak_settings_are_read_directly_with_their_defaults_written_once() -> None:
+    """Every ``LAYAK_*`` default lives in config/settings.py; code reads ``settings.LAYAK_X``.
+    A ``getattr(settings, "LAYAK_…", default)`` elsewhere repeats (and can contradict) it."""
+    pattern = 'getattr(settings, "LAYAK_'
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("layak", "bench", "tests")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern in line and path.name != "test_settings.py"
+    ]
+    assert offenders == []
+
+
+def test_plain_pytest_needs_nothing_in_the_environment() -> None:
+    """``config.test_settings`` (pyproject's DJANGO_SETTINGS_MODULE) loads with no secret or
+    LAYAK_ variable set, so a new contributor's plain ``pytest`` runs from a clone."""
+    result = _load_settings({}, "import config.test_settings as s; print(s.DEBUG, s.TASKS)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("False")
+    assert "Immediate" in result.stdout

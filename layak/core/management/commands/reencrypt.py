@@ -77,7 +77,7 @@ class Command(BaseCommand):
             self.stdout.write(f"key {position} of LAYAK_ENCRYPTION_KEYS: id {key_id} ({role})")
         if options["report"]:
             self._report(ring.primary, with_files=not options["no_files"])
-            if not getattr(settings, "LAYAK_INDEX_KEY", "") and len(ring.ids) > 1:
+            if not settings.LAYAK_INDEX_KEY and len(ring.ids) > 1:
                 self.stdout.write(
                     self.style.WARNING(
                         f"LAYAK_INDEX_KEY is unset: the blind indexes use the last key (id "

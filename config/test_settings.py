@@ -1,0 +1,23 @@
+"""Settings of the test suite, so that plain ``pytest`` works from a clone with nothing set.
+
+The suite never sees real keys: the test-only secret and encryption keys, no secure cookies
+(the test client speaks plain HTTP), no cache, background jobs run at once. A value already in
+the environment wins (``DATABASE_URL`` for PostgreSQL, ``LAYAK_REQUIRE_BROWSER`` in CI), and
+everything else is ``config.settings`` itself."""
+
+from __future__ import annotations
+
+import os
+
+TEST_ENVIRONMENT = {
+    "SECRET_KEY": "test-only-secret-key",
+    "LAYAK_ENCRYPTION_KEYS": "test-only-encryption-key",
+    "LAYAK_SECURE_COOKIES": "false",
+    "DEBUG": "false",
+    "LAYAK_CACHE": "dummy",
+    "LAYAK_TASKS": "immediate",
+}
+for _name, _value in TEST_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
+
+from config.settings import *  # noqa: E402, F403
