@@ -134,14 +134,22 @@ class EvidenceForm(forms.Form):
 def parse_effort(raw: str) -> Decimal | None:
     """An effort typed on the planning page: blank is None (proportional to the points);
     otherwise a finite number in the accepted range (comma or point as decimal mark)."""
+    value = _typed_decimal(raw, _("Effort must be a number."))
+    if value is not None:
+        validate_effort(value)
+    return value
+
+
+def _typed_decimal(raw: str, message: Any) -> Decimal | None:
+    """A number typed on a page: blank is None; comma or point as the decimal mark;
+    ``message`` when it is not a number (callers check the range: NaN and infinity pass)."""
     text = raw.strip().replace(",", ".")
     if not text:
         return None
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError) as exc:
-        raise ValidationError(_("Effort must be a number.")) from exc
-    validate_effort(value)
+        raise ValidationError(message) from exc
     return value
 
 
@@ -194,15 +202,10 @@ class HistoryImportForm(InstrumentImportForm):
 
 def _points(text: str) -> Decimal | None:
     """A score typed on the page: blank is None; comma or point as the decimal mark."""
-    text = text.strip().replace(",", ".")
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationError(_("Enter a number, e.g. 12,50.")) from exc
-    if not value.is_finite():
-        raise ValidationError(_("Enter a number, e.g. 12,50."))
+    message = _("Enter a number, e.g. 12,50.")
+    value = _typed_decimal(text, message)
+    if value is not None and not value.is_finite():
+        raise ValidationError(message)
     return value
 
 
