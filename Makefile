@@ -9,8 +9,9 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432
 PG_DB := layak_test_$(shell echo $$$$)
 
-# Keys for the demo server, generated once under var/ (never committed).
-RUN_ENV = DEBUG=true SECRET_KEY_FILE=var/secrets/secret_key \
+# Keys for the demo server, generated once under var/ (never committed). DEBUG stays off so a
+# wrong URL shows Layak's own 404 page; cookies without Secure for plain http.
+RUN_ENV = DEBUG=false LAYAK_SECURE_COOKIES=false SECRET_KEY_FILE=var/secrets/secret_key \
 	LAYAK_ENCRYPTION_KEYS_FILE=var/secrets/encryption_keys
 # The suite never sees real keys.
 TEST_ENV = SECRET_KEY=test-only-secret-key LAYAK_ENCRYPTION_KEYS=test-only-encryption-key \
@@ -37,16 +38,12 @@ var/secrets/secret_key:
 	$(PY) -c "import secrets; print(secrets.token_urlsafe(32))" > var/secrets/encryption_keys
 
 run: install var/secrets/secret_key
-	$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
-	$(RUN_ENV) $(PY) manage.py seed_demo --size small
-	@echo "Layak: http://$(HOST):$(PORT)/ (with the background worker: imports, reports, reminders)"
-	$(RUN_ENV) $(PY) manage.py db_worker & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-		$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	$(RUN_ENV) HOST=$(HOST) PORT=$(PORT) PY=$(PY) bin/run
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo .importlinter
 
 typecheck: $(STAMP)
 	$(TEST_ENV) $(VENV)/bin/mypy layak config
@@ -54,14 +51,17 @@ typecheck: $(STAMP)
 migrations-check: $(STAMP)
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
+# The suite runs on two processes (pytest-xdist); the tests reading the demo city share one
+# worker and one seeding (conftest.py).
 test-sqlite: install system-deps
-	$(TEST_ENV) $(PY) -m pytest -q -m "not browser"
+	$(TEST_ENV) $(PY) -m pytest -q -n 2 -m "not browser"
 
 test-postgres: install system-deps
 	psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "$(PG_DB)"' -c 'CREATE DATABASE "$(PG_DB)"'
-	$(TEST_ENV) DATABASE_URL="$(PG_URL)/$(PG_DB)" $(PY) -m pytest -q -m "not browser"; \
-		status=$$?; psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "$(PG_DB)"'; \
-		psql "$(PG_URL)/postgres" -qc 'DROP DATABASE IF EXISTS "test_$(PG_DB)"'; exit $$status
+	$(TEST_ENV) DATABASE_URL="$(PG_URL)/$(PG_DB)" $(PY) -m pytest -q -n 2 -m "not browser"; \
+		status=$$?; for db in "$(PG_DB)" $$(psql "$(PG_URL)/postgres" -Atc \
+			"SELECT datname FROM pg_database WHERE datname LIKE 'test\_$(PG_DB)%'"); do \
+		psql "$(PG_URL)/postgres" -qc "DROP DATABASE IF EXISTS \"$$db\""; done; exit $$status
 
 # Debian packages the tests need: chromium for the browser tests, Pango and a font for PDFs.
 APT_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core

@@ -74,7 +74,7 @@ def _province_and_ministry() -> None:
     )
 
 
-def _add_people(specs: list[tuple[str, str, Agency, Region | None, str]], password: str) -> None:
+def add_people(specs: list[tuple[str, str, Agency, Region | None, str]], password: str) -> None:
     """Create the people in ``specs`` (username, full name, agency, scope, role) not yet there."""
     existing = set(
         User.objects.filter(username__in=[s[0] for s in specs]).values_list("username", flat=True)
@@ -136,7 +136,7 @@ def seed_accounts(context: DemoContext) -> None:
                         str(role),
                     )
                 )
-    _add_people(specs, password)
+    add_people(specs, password)
     if context.size == "national":
         _seed_national(context, password)
     context.report.append(f"Demo logins (password: {DEMO_PASSWORD}):")
@@ -168,4 +168,4 @@ def _seed_national(context: DemoContext, password: str) -> None:
         for code, _name, _kind, roles in NATIONAL_AGENCIES
         for i, role in enumerate(roles, start=1)
     ]
-    _add_people(specs, password)
+    add_people(specs, password)

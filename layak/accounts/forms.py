@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from layak.accounts.models import Agency, User
-from layak.accounts.permissions import assignable_agencies
+from layak.accounts.permissions import assignable_agencies, home_filter
 from layak.accounts.roles import Role
 from layak.regions.models import Region
 
@@ -23,11 +23,11 @@ def _choose_from(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> No
 
 
 def _regions_for(actor: Any) -> QuerySet[Region]:
-    agency = actor.agency
-    if actor.is_superuser or agency is None or agency.region is None:
-        return Region.objects.all()
-    code = agency.region.code
-    return Region.objects.filter(code=code) | Region.objects.filter(code__startswith=f"{code}.")
+    """The regions ``actor`` may place an agency or a person in: their own kab/kota or
+    province and what lies below it (every region for superusers and national staff), by the
+    one rule of ``home_filter``."""
+    home = home_filter(actor, "code")
+    return Region.objects.none() if home is None else Region.objects.filter(home)
 
 
 class AgencyForm(forms.ModelForm[Agency]):

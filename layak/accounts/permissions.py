@@ -19,10 +19,11 @@ from layak.accounts.models import (
     User,
 )
 from layak.accounts.roles import Role
+from layak.accounts.scope import city_id_of
 from layak.core.permissions import always as _always
-from layak.core.permissions import get_object_for, has_role, is_superuser, within_scope
+from layak.core.permissions import get_object_for, has_role, within_scope
+from layak.core.roles import is_admin as is_admin
 
-is_admin = is_superuser | has_role(Role.ADMIN)
 reads_people = is_admin | has_role(Role.SECRETARIAT)
 
 
@@ -46,6 +47,12 @@ def home_filter(user: Any, path: str) -> Q | None:
     if agency.region_id is None:
         return Q()
     return within_scope(agency.region.code, path)
+
+
+def audit_scope(user: Any) -> Q | None:
+    """The audit-trail entries of the person's own kab/kota (or province); registered with
+    ``layak.core.permissions_audit`` from ``AccountsConfig.ready()``."""
+    return home_filter(user, "region_code")
 
 
 def agencies_visible_to(user: Any) -> QuerySet[Agency]:
@@ -128,11 +135,6 @@ def assignable_agencies(user: Any) -> QuerySet[Agency]:
 # about themselves.
 
 
-def _city_id(user: Any) -> int | None:
-    agency = getattr(user, "agency", None)
-    return agency.region_id if agency is not None else None
-
-
 def is_intake_case_manager(user: Any) -> bool:
     """A case manager of the agency that takes in the city's cases."""
     agency = getattr(user, "agency", None)
@@ -147,7 +149,7 @@ def is_intake_case_manager(user: Any) -> bool:
 def _same_city(user: Any, person: User) -> bool:
     if user.is_superuser:
         return True
-    city = _city_id(user)
+    city = city_id_of(user)
     return city is not None and person.agency is not None and person.agency.region_id == city
 
 
@@ -167,8 +169,8 @@ def dual_control_requests_visible_to(user: Any) -> QuerySet[DualControlRequest]:
     mine = Q(requested_by=user)
     if user.is_superuser:
         return base.all()
-    if can_decide_dual_control(user) and _city_id(user) is not None:
-        return base.filter(mine | Q(subject__agency__region_id=_city_id(user)))
+    if can_decide_dual_control(user) and city_id_of(user) is not None:
+        return base.filter(mine | Q(subject__agency__region_id=city_id_of(user)))
     return base.filter(mine)
 
 
@@ -208,7 +210,7 @@ def people_for_authenticator_reset(user: Any) -> QuerySet[User]:
     manage, intake case managers the people of their kab/kota; never themselves."""
     if is_admin(user):
         return people_visible_to(user).exclude(pk=user.pk)
-    city = _city_id(user)
+    city = city_id_of(user)
     if is_intake_case_manager(user) and city is not None:
         return (
             User.objects.filter(is_superuser=False, agency__region_id=city)

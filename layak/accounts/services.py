@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from layak.accounts import dual_control
+from layak.accounts.lockout import login_delay_unlock
 from layak.accounts.models import Agency, AgencyKind, RoleAssignment, User
 from layak.accounts.permissions import (
     assignable_agencies,
@@ -510,3 +511,14 @@ def person_unlock(*, actor: Any, person: User) -> int:
             region_code=_region_code_of(person.agency),
         )
     return cleared
+
+
+def login_delay_lift(*, login: str, code: str) -> None:
+    """Lift one's own log-in delay with a TOTP code (issue #11, finding 8; the rule is
+    :func:`layak.accounts.lockout.login_delay_unlock`). A code that does not unlock the account
+    is refused on the code field, with the same answer for an unknown account. Not atomic:
+    the refused attempt stays counted."""
+    if not login_delay_unlock(login=login, code=code):
+        raise ValidationError(
+            {"code": _("This code does not unlock the account. Check it and try again.")}
+        )

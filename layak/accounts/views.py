@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 from layak.accounts import dual_control, services
 from layak.accounts.filters import AgencyFilter, PersonFilter
 from layak.accounts.forms import AgencyForm, PersonForm
-from layak.accounts.lockout import login_delay_unlock
 from layak.accounts.permissions import (
     can_decide_dual_control,
     can_list_people,
@@ -38,16 +37,9 @@ from layak.accounts.roles import Role
 from layak.accounts.selectors import agency_list as select_agencies
 from layak.accounts.selectors import person_is_locked, person_roles
 from layak.accounts.selectors import person_list as select_people
+from layak.core.forms import form_page
 from layak.core.pages import menu, paginate, render_page
 from layak.core.permissions import require
-
-
-def _attach_errors(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _list(
@@ -75,15 +67,14 @@ def agency_list(request: HttpRequest) -> HttpResponse:
 def agency_create(request: HttpRequest) -> HttpResponse:
     require(can_manage_agencies(request.user))
     form = AgencyForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            agency = services.agency_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("Agency %(name)s created.") % {"name": agency.name})
-            return redirect("accounts:agency_list")
-    return render(request, "accounts/agency_form.html", {"form": form}, status=_status(form))
+    return form_page(
+        request,
+        form,
+        lambda data: services.agency_create(actor=request.user, **data),
+        success=lambda agency: _("Agency %(name)s created.") % {"name": agency.name},
+        redirect_to="accounts:agency_list",
+        template="accounts/agency_form.html",
+    )
 
 
 @login_required
@@ -91,24 +82,16 @@ def agency_create(request: HttpRequest) -> HttpResponse:
 def agency_edit(request: HttpRequest, pk: int) -> HttpResponse:
     agency = get_agency_for(request.user, pk, action="change")
     form = AgencyForm(request.POST or None, instance=agency, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            services.agency_update(
-                actor=request.user,
-                agency=agency,
-                **values,
-            )
-        except ValidationError as error:
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("accounts:agency_list")
-    return render(
+    return form_page(
         request,
-        "accounts/agency_form.html",
-        {"form": form, "agency": agency},
-        status=_status(form),
+        form,
+        lambda data: services.agency_update(
+            actor=request.user, agency=agency, **{name: data[name] for name in form.Meta.fields}
+        ),
+        success=_("Changes saved."),
+        redirect_to="accounts:agency_list",
+        template="accounts/agency_form.html",
+        context={"agency": agency},
     )
 
 
@@ -125,19 +108,17 @@ def person_list(request: HttpRequest) -> HttpResponse:
 def person_create(request: HttpRequest) -> HttpResponse:
     require(can_manage_people(request.user))
     form = PersonForm(request.POST or None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _attach_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("%(name)s was created and invited by e-mail to set a password.")
-                % {"name": person.display_name},
-            )
-            return redirect("accounts:person_list")
-    return render(request, "accounts/person_form.html", {"form": form}, status=_status(form))
+    return form_page(
+        request,
+        form,
+        lambda data: services.person_create(actor=request.user, **data),
+        success=lambda person: (
+            _("%(name)s was created and invited by e-mail to set a password.")
+            % {"name": person.display_name}
+        ),
+        redirect_to="accounts:person_list",
+        template="accounts/person_form.html",
+    )
 
 
 @login_required
@@ -145,26 +126,14 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_person_for(request.user, pk, action="change")
     form = PersonForm(request.POST or None, instance=person, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        roles = values.pop("roles")
-        try:
-            services.person_update(
-                actor=request.user,
-                person=person,
-                roles=roles,
-                **values,
-            )
-        except ValidationError as error:
-            _attach_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("accounts:person_list")
-    return render(
+    return form_page(
         request,
-        "accounts/person_form.html",
-        {"form": form, "person": person, "locked": person_is_locked(person)},
-        status=_status(form),
+        form,
+        lambda data: services.person_update(actor=request.user, person=person, **data),
+        success=_("Changes saved."),
+        redirect_to="accounts:person_list",
+        template="accounts/person_form.html",
+        context={"person": person, "locked": person_is_locked(person)},
     )
 
 
@@ -217,19 +186,17 @@ class PasswordFromLinkView(PasswordResetFromKeyView):  # type: ignore[misc]  # u
 password_from_link = PasswordFromLinkView.as_view()
 
 
-def _status(form: BaseForm) -> int:
-    return 400 if form.is_bound and form.errors else 200
-
-
 def login_unlock(request: HttpRequest) -> HttpResponse:
     """Lift one's own log-in delay with a TOTP code (issue #11); open to anyone, limited."""
     form = TotpUnlockForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if login_delay_unlock(login=form.cleaned_data["login"], code=form.cleaned_data["code"]):
-            messages.success(request, _("The wait is lifted. Log in with your password."))
-            return redirect("account_login")
-        form.add_error("code", _("This code does not unlock the account. Check it and try again."))
-    return render(request, "accounts/login_unlock.html", {"form": form}, status=_status(form))
+    return form_page(
+        request,
+        form,
+        lambda data: services.login_delay_lift(login=data["login"], code=data["code"]),
+        success=_("The wait is lifted. Log in with your password."),
+        redirect_to="account_login",
+        template="accounts/login_unlock.html",
+    )
 
 
 # -- two-person changes (issue #11, finding 5) ----------------------------------------------

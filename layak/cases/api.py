@@ -10,15 +10,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from layak.cases import crypto, services
-from layak.cases.models import Case, Victim
+from layak.cases import services
 from layak.cases.permissions import (
     can_use_cases,
     get_case_for,
     referrals_inbox,
     statistics_region_filter,
 )
-from layak.cases.selectors import my_cases
+from layak.cases.selectors import CaseRow, case_row, case_rows, my_cases
 from layak.cases.statistics import (
     DIMENSIONS,
     REPORT_DIMENSIONS,
@@ -26,6 +25,7 @@ from layak.cases.statistics import (
     case_statistic,
     cities_for_statistics,
     statistics_city,
+    statistics_home,
 )
 from layak.core.disclosure import publishes
 
@@ -93,7 +93,9 @@ class StatisticOut(Schema):
     total_display: str
 
 
-def _row(case: Case, masked: list[str]) -> CaseRowOut:
+def _row(row: CaseRow) -> CaseRowOut:
+    """A list row as the pages show it (``selectors.case_rows``: victims' names masked)."""
+    case = row.case
     return CaseRowOut(
         id=case.pk,
         number=case.number,
@@ -102,7 +104,7 @@ def _row(case: Case, masked: list[str]) -> CaseRowOut:
         followup_due=case.followup_due,
         followup_done=case.followup_done_at is not None,
         kelurahan_code=case.kelurahan.code if case.kelurahan else None,
-        victims=masked,
+        victims=row.victims,
     )
 
 
@@ -112,13 +114,7 @@ def case_list(request: HttpRequest, offset: int = 0, limit: int = 50) -> list[Ca
         raise PermissionDenied
     limit = max(1, min(limit, 200))
     offset = max(0, min(offset, 1_000_000))
-    cases = list(my_cases(request.user)[offset : offset + limit])
-    names: dict[int, list[str]] = {}
-    for victim in (
-        Victim.objects.filter(case__in=[c.pk for c in cases]).only("name", "case_id").order_by("pk")
-    ):
-        names.setdefault(victim.case_id, []).append(crypto.mask_name(victim.name))
-    return [_row(c, names.get(c.pk, [])) for c in cases]
+    return [_row(row) for row in case_rows(my_cases(request.user)[offset : offset + limit])]
 
 
 @router.get("/referrals/", response={200: list[ReferralOut], 401: ErrorOut, 403: ErrorOut})
@@ -161,8 +157,7 @@ def statistics(
         return Status(400, ErrorOut(detail="Unknown unit or dimension."))
     if year is not None and not 2000 <= year <= 2100:
         return Status(400, ErrorOut(detail="The year must lie between 2000 and 2100."))
-    agency = getattr(request.user, "agency", None)
-    cities = cities_for_statistics(region_filter, agency.region if agency is not None else None)
+    cities = cities_for_statistics(region_filter, statistics_home(request.user))
     chosen = statistics_city(cities, city)
     if chosen is None:
         return Status(404, ErrorOut(detail="No such kab/kota."))
@@ -188,9 +183,8 @@ def case_detail(request: HttpRequest, case_id: int) -> CaseOut:
     case = get_case_for(request.user, case_id, action="view")
     services.case_viewed(actor=request.user, case=case)
     victims = list(case.victims.prefetch_related("forms"))
-    row = _row(case, [crypto.mask_name(v.name) for v in victims])
     return CaseOut(
-        **row.dict(),
+        **_row(case_row(case, victims)).dict(),
         agency=str(case.agency),
         owner=case.owner.display_name,
         risk=case.risk.code if case.risk else None,

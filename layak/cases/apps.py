@@ -19,3 +19,34 @@ class CasesConfig(AppConfig):
         from layak.core.crypto import register_blind_index
 
         register_blind_index(victim_blind_index())
+
+        # Its menu entries and its demo data (issue #14: core imports no app).
+        from layak.cases import permissions
+        from layak.cases.demo import seed_cases
+        from layak.core import navigation
+        from layak.core.demo import DemoSeeder, register_seeder
+
+        navigation.register(
+            navigation.MenuEntry(
+                "cases", _("Cases"), "cases:home", permissions.can_use_cases, order=30
+            )
+        )
+        navigation.register(
+            navigation.MenuEntry(
+                "case_statistics",
+                _("Case statistics"),
+                "cases:statistics",
+                permissions.can_view_statistics,
+                order=40,
+            )
+        )
+        navigation.register(
+            navigation.MenuEntry(
+                "case_lookups",
+                _("Case categories"),
+                "cases:lookups",
+                permissions.can_manage_lookups,
+                order=160,
+            )
+        )
+        register_seeder(DemoSeeder("cases", seed_cases, order=40))

@@ -29,7 +29,7 @@ from unittest import mock
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from layak.accounts.demo import DemoLogin, _add_people
+from layak.accounts.demo import DemoLogin, add_people
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
 from layak.cases.models import (
@@ -42,7 +42,6 @@ from layak.cases.models import (
     ReferralScope,
     ReferralStatus,
     Report,
-    Sex,
     Stage,
 )
 from layak.cases.services import (
@@ -73,6 +72,7 @@ from layak.cases.services import (
     victim_add,
     working_days_after,
 )
+from layak.core.choices import Sex
 from layak.core.demo import DEMO_PASSWORD, FIRST_NAMES, LAST_NAMES, DemoContext, person_name
 from layak.regions.models import Region
 
@@ -304,7 +304,7 @@ def _add_case_logins(home: Region, rng: random.Random) -> None:
         wanted
     ):
         return
-    _add_people(
+    add_people(
         [
             (
                 login.username,

@@ -1,4 +1,5 @@
-"""The SIMFONI-PPA export (issue #4): one row per victim, in SIMFONI-PPA categories, as XLSX or
+"""Downloads of the case module: the statistics table as CSV, and the SIMFONI-PPA export
+(issue #4): one row per victim, in SIMFONI-PPA categories, as XLSX or
 CSV, so that agencies that must also report to SIMFONI-PPA type nothing twice.
 
 The rows come from :func:`layak.cases.selectors.simfoni_rows` and hold no name, NIK, address,
@@ -15,7 +16,26 @@ import io
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from layak.cases.statistics import Statistic
 from layak.core.exports import csv_bytes, neutralise, new_workbook, write_row
+
+#: The columns of the statistics CSV: a hidden cell carries the one hidden mark.
+STATISTIC_HEADER = ("key", "label", "value")
+
+
+def statistic_rows(table: Statistic) -> list[tuple[str, str, str]]:
+    """The rows of the statistics CSV: each published cell as shown, then the total."""
+    return [
+        *[(cell.key, cell.label, cell.display) for cell in table.cells],
+        ("total", _("Total"), table.total_display),
+    ]
+
+
+def statistic_filename(city_code: str, year: int, unit: str, dimension: str) -> str:
+    return f"cases-{city_code}-{year}-{unit}-{dimension}.csv"
+
 
 #: The columns in order: (machine key, header in Indonesian). The key is what
 #: ``simfoni_rows`` yields and what the second sheet of the workbook lists; it never changes

@@ -19,24 +19,17 @@ from layak.cases.models import (
     LookupKind,
     Purpose,
     ReferralScope,
-    Sex,
     Stage,
 )
-from layak.regions.models import Region, RegionLevel
+from layak.core.choices import Sex
+from layak.regions.models import Region
+from layak.regions.selectors import kelurahan_choices
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def lookups(kind: str) -> QuerySet[Lookup]:
     return Lookup.objects.filter(kind=kind, is_active=True).order_by("order", "code")
-
-
-def kelurahan_choices(city: Region | None) -> QuerySet[Region]:
-    if city is None:
-        return Region.objects.none()
-    return Region.objects.filter(
-        code__startswith=f"{city.code}.", level=RegionLevel.KELURAHAN
-    ).order_by("name")
 
 
 class _CityForm(forms.Form):

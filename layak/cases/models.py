@@ -11,11 +11,16 @@ see :mod:`layak.cases.crypto`), never the plain value.
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layak.accounts.models import Agency
+from layak.core.choices import Sex
 from layak.core.crypto import (
     EncryptedCharField,
     EncryptedDateField,
@@ -98,11 +103,6 @@ class ReportStatus(models.TextChoices):
     DISMISSED = "dismissed", _("Not a case")
 
 
-class Sex(models.TextChoices):
-    FEMALE = "F", _("Female")
-    MALE = "M", _("Male")
-
-
 class Stage(models.TextChoices):
     INTAKE = "intake", _("Intake")
     ASSESSMENT = "assessment", _("Assessment")
@@ -181,6 +181,23 @@ class Case(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.stage == Stage.CLOSED
+
+    def followup_overdue_on(self, today: datetime.date) -> bool:
+        """:func:`followup_overdue_q` for this case."""
+        return self.followup_done_at is None and self.followup_due < today
+
+    @property
+    def followup_overdue(self) -> bool:
+        """The first follow-up is overdue today (:func:`followup_overdue_q`)."""
+        return self.followup_overdue_on(timezone.localdate())
+
+
+def followup_overdue_q(today: datetime.date) -> Q:
+    """Cases whose first follow-up is overdue on ``today``: its deadline (``followup_due``,
+    working days after opening) has passed and it is not done (issue #4). The one rule of the
+    work list, the case page, the deadline job and the API (:meth:`Case.followup_overdue_on`
+    is the same rule for one case)."""
+    return Q(followup_done_at__isnull=True, followup_due__lt=today)
 
 
 class CaseMember(models.Model):
@@ -577,6 +594,18 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}:referral:{self.pk}"
 
+    @property
+    def answer_overdue(self) -> bool:
+        """Still waiting for an answer after ``respond_by`` (:func:`answer_overdue_q`)."""
+        return self.status == ReferralStatus.PENDING and self.respond_by < timezone.now()
+
+
+def answer_overdue_q(now: datetime.datetime) -> Q:
+    """Referrals not answered in time: still pending after ``respond_by`` (issue #4). The one
+    rule of the work list, the inbox and the escalation job (:attr:`Referral.answer_overdue`
+    is the same rule for one referral)."""
+    return Q(status=ReferralStatus.PENDING, respond_by__lt=now)
+
 
 class BreakGlass(models.Model):
     """Time-limited access to a case outside one's scope, with a reason; reviewed later."""
@@ -634,13 +663,3 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}:{self.kind}"
-
-
-class PublicAttempt(models.Model):
-    """Throttle record for the public form and status page (keyed hash of the address)."""
-
-    key = models.CharField(max_length=64, db_index=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    def __str__(self) -> str:
-        return f"attempt:{self.pk}"

@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
+from layak.accounts.scope import city_id_of
 from layak.cases.models import (
     Attachment,
     BreakGlass,
@@ -195,13 +196,12 @@ def break_glass_roles() -> frozenset[str]:
 
 
 def can_break_glass(user: Any) -> bool:
-    """Only the roles named in ``LAYAK_BREAK_GLASS_ROLES`` (case managers by default), of an
-    agency that belongs to a kab/kota (never national staff), and only while no earlier
-    emergency access of theirs waits for review."""
+    """Only the roles named in ``LAYAK_BREAK_GLASS_ROLES`` (case managers by default) who work
+    in a kab/kota (``layak.accounts.scope.city_of``: never province or national staff), and
+    only while no earlier emergency access of theirs waits for review."""
     if not _active(user) or not (user_roles(user) & break_glass_roles()):
         return False
-    agency = user.agency
-    return agency is not None and agency.region_id is not None
+    return city_id_of(user) is not None
 
 
 def break_glass_pending_review(user: Any) -> bool:
@@ -210,9 +210,10 @@ def break_glass_pending_review(user: Any) -> bool:
 
 def break_glass_candidates(user: Any) -> QuerySet[Case]:
     """Cases ``user`` may open in an emergency: of their own kab/kota, not anonymised."""
-    if not can_break_glass(user):
+    city_id = city_id_of(user)
+    if not can_break_glass(user) or city_id is None:
         return Case.objects.none()
-    return Case.objects.filter(region_id=user.agency.region_id, anonymised_at__isnull=True).exclude(
+    return Case.objects.filter(region_id=city_id, anonymised_at__isnull=True).exclude(
         stage="closed"
     )
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime
-import hashlib
-import ipaddress
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -42,7 +40,6 @@ from layak.cases.models import (
     LookupKind,
     Note,
     Perpetrator,
-    PublicAttempt,
     Purpose,
     Referral,
     ReferralScope,
@@ -57,7 +54,6 @@ from layak.core.audit import audit_record
 from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.errors import ConflictError
 from layak.core.models import AuditAction
-from layak.core.throttles import throttle_hit
 from layak.core.uploads import check_upload
 from layak.regions.models import Region
 
@@ -126,6 +122,61 @@ def lookups_load() -> int:
             )
             created += made
     return created
+
+
+#: The fields of a category the administrator edits.
+LOOKUP_FIELDS = ("kind", "code", "name", "name_en", "order", "min_value", "max_value", "is_active")
+
+
+@transaction.atomic
+def lookup_save(*, actor: Any, lookup: Lookup | None, data: Mapping[str, Any]) -> Lookup:
+    """Create a category (``lookup`` None) or change one; the administrator keeps the lists
+    (issue #4). Audited with the names of the fields that changed."""
+    fields = [f for f in LOOKUP_FIELDS if f in data]
+    before = (
+        Lookup.objects.filter(pk=lookup.pk).values(*fields).first()
+        if lookup is not None and lookup.pk
+        else None
+    )
+    saved = lookup if lookup is not None else Lookup()
+    for field in fields:
+        setattr(saved, field, data[field])
+    saved.full_clean()
+    saved.save()
+    if before is None:
+        changed = [f for f in fields if data[f] not in (None, "")]
+    else:
+        changed = [f for f in fields if before[f] != data[f]]
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+        obj=saved,
+        fields=changed,
+        label=f"{saved.kind}:{saved.code}",
+    )
+    return saved
+
+
+@transaction.atomic
+def holiday_add(*, actor: Any, date: datetime.date, name: str) -> Holiday:
+    """A public holiday: not a working day for the first follow-up deadline."""
+    holiday = Holiday(date=date, name=name)
+    holiday.full_clean()
+    holiday.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=holiday,
+        fields=["date", "name"],
+        label=str(holiday),
+    )
+    return holiday
+
+
+@transaction.atomic
+def holiday_remove(*, actor: Any, holiday: Holiday) -> None:
+    audit_record(actor=actor, action=AuditAction.DELETE, obj=holiday, label=str(holiday))
+    holiday.delete()
 
 
 def age_group_for(age: int) -> Lookup | None:
@@ -234,42 +285,22 @@ def _report_create(
     return report
 
 
-def intake_agency(city: Region) -> Agency:
-    """The agency that receives public reports of ``city`` (``LAYAK_CASE_INTAKE_AGENCY``)."""
+def intake_agency(city: Region | None) -> Agency:
+    """The agency that receives public reports of ``city`` (``LAYAK_CASE_INTAKE_AGENCY``); a
+    deployment without a home kab/kota has none."""
     code = str(settings.LAYAK_CASE_INTAKE_AGENCY)
-    agency = Agency.objects.filter(region=city, code=code, is_active=True).first()
+    agency = (
+        Agency.objects.filter(region=city, code=code, is_active=True).first()
+        if city is not None
+        else None
+    )
     if agency is None:
         raise ValidationError(_("No agency receives reports here yet."))
     return agency
 
 
-def throttle_network(ip: str | None) -> str:
-    """What a throttle counts as one sender: the IPv4 address, or the IPv6 /64 network (one
-    household or phone gets a whole /64 and could otherwise rotate through it)."""
-    if not ip:
-        return "-"
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address)
-
-
-def public_throttle_key(ip: str | None, purpose: str) -> str:
-    sender = throttle_network(ip)
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{purpose}:{sender}".encode()).hexdigest()
-
-
-def public_throttled(ip: str | None, purpose: str, limit: int) -> bool:
-    """Record one attempt from ``ip`` and say whether the hourly ``limit`` is exceeded; atomic,
-    so parallel requests cannot pass the limit together (``layak.core.throttles``)."""
-    return throttle_hit(PublicAttempt, public_throttle_key(ip, purpose), limit=limit)
-
-
 @transaction.atomic
-def report_submit_public(*, city: Region, data: ReportData) -> Report:
+def report_submit_public(*, city: Region | None, data: ReportData) -> Report:
     """A report from the public web form (no login)."""
     return _report_create(agency=intake_agency(city), data=data, received_by=None)
 
@@ -302,6 +333,18 @@ def report_from_partner(*, actor: Any, data: ReportData, channel: str) -> Report
 def report_from_activist(*, actor: Any, data: ReportData) -> Report:
     """An early-detection report by a PATBM activist, into the city's intake."""
     return report_from_partner(actor=actor, data=data, channel=Channel.PATBM)
+
+
+def report_viewed(*, actor: Any, report: Report) -> None:
+    """Write "who opened this report" to the audit trail (the case's, once it is one)."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.VIEW,
+            obj=report.case or report,
+            fields=["report"] if report.case else ["description", "reporter_name", "child_name"],
+            region_code=report.kelurahan.code if report.kelurahan else report.region.code,
+        )
 
 
 def public_status(report: Report) -> str:
@@ -720,6 +763,22 @@ def case_viewed(*, actor: Any, case: Case, fields: Iterable[str] = ("file",)) ->
     """Write "who opened this child's file" to the audit trail."""
     with transaction.atomic():
         _audit(actor, AuditAction.VIEW, case, fields, case)
+
+
+def simfoni_exported(*, actor: Any, year: int) -> None:
+    """Write the SIMFONI-PPA export of ``year`` (categories only, no names) to the audit
+    trail."""
+    agency = getattr(actor, "agency", None)
+    region = agency.region if agency is not None else None
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=AuditAction.EXPORT,
+            object_type="cases.case",
+            object_id=f"simfoni-{year}",
+            fields=["categories"],
+            region_code=region.code if region is not None else "",
+        )
 
 
 # -- consent -------------------------------------------------------------------------------

@@ -24,11 +24,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from layak.accounts.scope import city_of
 from layak.cases.models import (
     Case,
     Channel,
@@ -38,9 +40,9 @@ from layak.cases.models import (
     Purpose,
     Report,
     ReportStatus,
-    Sex,
     Victim,
 )
+from layak.core.choices import Sex
 from layak.core.disclosure import Linked, Protected, hidden_mark
 from layak.core.disclosure.caching import protect_cached
 from layak.regions.models import Region, RegionLevel
@@ -476,6 +478,15 @@ def statistics_city(cities: list[Region], code: str | None) -> Region | None:
     return next((c for c in cities if home is not None and c.pk == home.pk), None) or (
         cities[0] if cities else None
     )
+
+
+def statistics_home(user: Any) -> Region | None:
+    """Where the reader's agency sits, at any level: the kab/kota it works in
+    (:func:`layak.accounts.scope.city_of`), or the province or kecamatan of an agency placed
+    there — a reader scoped below a kab/kota reads the statistics of the kab/kota it lies in
+    (:func:`cities_for_statistics`). The page and the API read it here."""
+    agency = getattr(user, "agency", None)
+    return city_of(user) or (agency.region if agency is not None else None)
 
 
 def cities_for_statistics(region_filter: Q, home: Region | None = None) -> list[Region]:

@@ -19,8 +19,9 @@ from layak.cases.models import (
     CaseEvent,
     EventKind,
     Referral,
-    ReferralStatus,
     Stage,
+    answer_overdue_q,
+    followup_overdue_q,
 )
 from layak.core.permissions import within_scope
 
@@ -76,16 +77,14 @@ def check_deadlines() -> tuple[int, int]:
     """
     now = timezone.now()
     referrals = list(
-        Referral.objects.filter(
-            status=ReferralStatus.PENDING, respond_by__lt=now, escalated_at__isnull=True
-        ).select_related("case", "to_agency")
+        Referral.objects.filter(answer_overdue_q(now), escalated_at__isnull=True).select_related(
+            "case", "to_agency"
+        )
     )
     today = timezone.localdate()
     flagged_before = CaseEvent.objects.filter(kind=EventKind.OVERDUE).values("case_id")
     cases = list(
-        Case.objects.filter(
-            followup_done_at__isnull=True, followup_due__lt=today, anonymised_at__isnull=True
-        )
+        Case.objects.filter(followup_overdue_q(today), anonymised_at__isnull=True)
         .exclude(stage=Stage.CLOSED)
         .exclude(pk__in=flagged_before)
     )

@@ -2,29 +2,39 @@
 through ``permissions.py`` (invisible: 404, forbidden: 403), call one service, render.
 
 No identifying value ever goes into a URL: searches and the public status check are POSTs.
-Every opening of a case file, download and export is audited by the services it calls.
+Every opening of a case file, download and export is audited by the services it calls. A form
+refused by itself or by its service shows the page again with the errors and answers 400
+(``layak.core.forms``); a save that lost a race with another one answers 409.
 """
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from layak.cases import crypto, services
-from layak.cases.exports import simfoni_csv, simfoni_xlsx
+from layak.accounts.scope import city_of
+from layak.cases import services
+from layak.cases.exports import (
+    STATISTIC_HEADER,
+    simfoni_csv,
+    simfoni_xlsx,
+    statistic_filename,
+    statistic_rows,
+)
 from layak.cases.forms import (
     AttachmentForm,
     BreakGlassForm,
@@ -55,7 +65,9 @@ from layak.cases.models import (
     Holiday,
     Lookup,
     LookupKind,
+    Referral,
     ReferralScope,
+    Report,
     Victim,
 )
 from layak.cases.permissions import (
@@ -66,43 +78,46 @@ from layak.cases.permissions import (
     can_manage_lookups,
     can_record_case,
     can_use_cases,
-    cases_on_team_of,
+    cases_visible_to,
     get_attachment_for,
     get_case_for,
     get_referral_for,
     get_report_for,
     may,
     may_referral,
-    reports_visible_to,
+    referrals_inbox,
     statistics_region_filter,
 )
 from layak.cases.selectors import (
     access_log,
+    break_glass_unreviewed,
+    case_file,
+    case_rows,
     due_today,
     my_cases,
     overdue_cases,
     referrals_waiting,
+    reports_waiting,
+    search_cases,
+    simfoni_rows_of,
+    team_case_by_number,
 )
 from layak.cases.statistics import (
     case_statistic,
     cities_for_statistics,
     statistics_city,
+    statistics_home,
     statistics_years,
 )
-from layak.core.audit import audit_record
 from layak.core.disclosure import legend_text, publishes
 from layak.core.errors import ConflictError
-from layak.core.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_response, download
-from layak.core.models import AuditAction
+from layak.core.exports import CSV_CONTENT_TYPE, csv_response, download, xlsx_response
+from layak.core.forms import errors_to_form, form_page, invalid_form_response, run_form, submit
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
+from layak.core.throttles import public_throttled
 from layak.regions.selectors import home_region
-
-
-def _city(user: Any) -> Any:
-    agency = getattr(user, "agency", None)
-    return agency.region if agency is not None else None
 
 
 def _year(value: str | None) -> int:
@@ -113,20 +128,8 @@ def _year(value: str | None) -> int:
     return timezone.localdate().year
 
 
-def _errors_to_form(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _masked_rows(cases: list[Case]) -> list[dict[str, Any]]:
-    """List rows: the case with its victims' names masked (lists never show names)."""
-    victims: dict[int, list[str]] = {}
-    for victim in Victim.objects.filter(case__in=[c.pk for c in cases]).only("name", "case_id"):
-        victims.setdefault(victim.case_id, []).append(crypto.mask_name(victim.name))
-    return [{"case": c, "victims": victims.get(c.pk, [])} for c in cases]
+def _case_url(case: Case) -> str:
+    return reverse("cases:case", args=[case.pk])
 
 
 # -- work list -------------------------------------------------------------------------------
@@ -138,19 +141,16 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_use_cases(user))
     page = paginate(request, my_cases(user))
-    today = timezone.localdate()
-    reports = reports_visible_to(user).filter(case__isnull=True, status="received")
+    can_record = can_record_case(user)
     context = {
-        "rows": _masked_rows(list(page.object_list)),
+        "rows": case_rows(page.object_list),
         "page": page,
-        "today": today,
-        "now": timezone.now(),
-        "overdue": _masked_rows(list(overdue_cases(user)[:50])),
-        "due_today": _masked_rows(list(due_today(user)[:50])),
+        "overdue": case_rows(overdue_cases(user)[:50]),
+        "due_today": case_rows(due_today(user)[:50]),
         "referrals": referrals_waiting(user)[:50],
-        "reports": reports[:50] if can_record_case(user) else [],
-        "to_review": break_glass_to_review(user).filter(reviewed_at__isnull=True)[:50],
-        "can_record": can_record_case(user),
+        "reports": reports_waiting(user)[:50] if can_record else [],
+        "to_review": break_glass_unreviewed(user)[:50],
+        "can_record": can_record,
         "can_break_glass": can_break_glass(user),
         "can_export": can_export_simfoni(user),
         "search_form": SearchForm(),
@@ -166,103 +166,77 @@ def search(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_use_cases(user))
     form = SearchForm(request.POST)
-    results: list[Case] = []
-    if form.is_valid() and form.cleaned_data["q"].strip():
-        query = form.cleaned_data["q"].strip()
-        team = cases_on_team_of(user).select_related("kelurahan", "owner")
-        by_number = list(team.filter(number__icontains=query)[:50])
-        wanted = crypto.normalise_name(query)
-        by_name: list[Case] = []
-        if wanted:
-            ids = {
-                v.case_id
-                for v in Victim.objects.filter(case__in=team.values("pk")).only("name", "case_id")
-                if wanted in crypto.normalise_name(v.name)
-            }
-            by_name = list(team.filter(pk__in=ids)[:50])
-        results = list({c.pk: c for c in by_number + by_name}.values())
-    return render(
-        request,
-        "cases/search.html",
-        {
-            "form": form,
-            "rows": _masked_rows(results),
-            "searched": form.is_bound,
-            "today": timezone.localdate(),
-        },
-    )
+    results = search_cases(user, form.cleaned_data["q"]) if form.is_valid() else []
+    context = {"form": form, "rows": case_rows(results), "searched": form.is_bound}
+    if not form.is_valid():
+        return invalid_form_response(request, "cases/search.html", context)
+    return render(request, "cases/search.html", context)
 
 
 # -- public form -----------------------------------------------------------------------------
 
 
-def _public_city() -> Any:
-    return home_region()
+def _report_data(data: Mapping[str, Any], channel: str) -> services.ReportData:
+    """A report as typed into the public or the staff form (the public one has no child's name
+    and no relation of the reporter)."""
+    return services.ReportData(
+        channel=channel,
+        description=data["description"],
+        kelurahan=data["kelurahan"],
+        child_name=data.get("child_name", ""),
+        child_age=data["child_age"],
+        child_sex=data["child_sex"] or "",
+        anonymous=data["anonymous"],
+        reporter_name=data["reporter_name"],
+        reporter_contact=data["reporter_contact"],
+        reporter_relation=data.get("reporter_relation", ""),
+    )
 
 
 @never_cache
 def public_report(request: HttpRequest) -> HttpResponse:
     """The public report form: no login, throttled per address, a honeypot instead of a
     CAPTCHA; answers with a tracking code that shows the status only."""
-    city = _public_city()
+    city = home_region()
     form = PublicReportForm(request.POST or None, city=city)
-    if request.method == "POST":
-        if services.public_throttled(
-            client_ip(request), "report", int(settings.LAYAK_PUBLIC_FORM_PER_HOUR)
-        ):
-            return render(
-                request, "cases/public_report.html", {"form": form, "throttled": True}, status=429
-            )
-        if form.is_valid():
-            if form.cleaned_data["website"]:
-                # A bot filled in the hidden field: answer like a success, store nothing.
-                return render(request, "cases/public_thanks.html", {"code": None})
-            data = form.cleaned_data
-            try:
-                report = services.report_submit_public(
-                    city=city,
-                    data=services.ReportData(
-                        channel=Channel.WEB,
-                        description=data["description"],
-                        kelurahan=data["kelurahan"],
-                        child_age=data["child_age"],
-                        child_sex=data["child_sex"] or "",
-                        anonymous=data["anonymous"],
-                        reporter_name=data["reporter_name"],
-                        reporter_contact=data["reporter_contact"],
-                    ),
-                )
-            except ValidationError as error:
-                _errors_to_form(form, error)
-            else:
-                return render(request, "cases/public_thanks.html", {"code": report.tracking_code})
-    return render(request, "cases/public_report.html", {"form": form})
+    if request.method != "POST":
+        return render(request, "cases/public_report.html", {"form": form})
+    if public_throttled(client_ip(request), "report", int(settings.LAYAK_PUBLIC_FORM_PER_HOUR)):
+        return render(
+            request, "cases/public_report.html", {"form": form, "throttled": True}, status=429
+        )
+    if form.is_valid() and form.cleaned_data["website"]:
+        # A bot filled in the hidden field: answer like a success, store nothing.
+        return render(request, "cases/public_thanks.html", {"code": None})
+    outcome = run_form(
+        form,
+        lambda d: services.report_submit_public(city=city, data=_report_data(d, Channel.WEB)),
+    )
+    if outcome.value is not None:
+        return render(request, "cases/public_thanks.html", {"code": outcome.value.tracking_code})
+    return invalid_form_response(request, "cases/public_report.html", {"form": form})
 
 
 @never_cache
 def public_status(request: HttpRequest) -> HttpResponse:
     form = StatusForm(request.POST or None)
-    status: str | None = None
-    not_found = False
-    if request.method == "POST":
-        if services.public_throttled(
-            client_ip(request), "status", int(settings.LAYAK_PUBLIC_STATUS_PER_HOUR)
-        ):
-            return render(
-                request, "cases/public_status.html", {"form": form, "throttled": True}, status=429
-            )
-        if form.is_valid():
-            from layak.cases.models import Report
-
-            report = Report.objects.filter(tracking_code=form.cleaned_data["code"]).first()
-            if report is None:
-                not_found = True
-            else:
-                status = services.public_status(report)
+    if request.method != "POST":
+        return render(request, "cases/public_status.html", {"form": form})
+    if public_throttled(client_ip(request), "status", int(settings.LAYAK_PUBLIC_STATUS_PER_HOUR)):
+        return render(
+            request, "cases/public_status.html", {"form": form, "throttled": True}, status=429
+        )
+    if not form.is_valid():
+        return invalid_form_response(request, "cases/public_status.html", {"form": form})
+    report = Report.objects.filter(tracking_code=form.cleaned_data["code"]).first()
     return render(
         request,
         "cases/public_status.html",
-        {"form": form, "status": status, "not_found": not_found},
+        {
+            "form": form,
+            "status": services.public_status(report) if report is not None else None,
+            "not_found": report is None,
+        },
     )
 
 
@@ -273,50 +247,42 @@ def public_status(request: HttpRequest) -> HttpResponse:
 def report_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_record_case(user))
-    form = ReportForm(request.POST or None, city=_city(user))
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            report = services.report_record(
-                actor=user,
-                data=services.ReportData(
-                    channel=data["channel"],
-                    description=data["description"],
-                    kelurahan=data["kelurahan"],
-                    child_name=data["child_name"],
-                    child_age=data["child_age"],
-                    child_sex=data["child_sex"] or "",
-                    anonymous=data["anonymous"],
-                    reporter_name=data["reporter_name"],
-                    reporter_contact=data["reporter_contact"],
-                    reporter_relation=data["reporter_relation"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Report recorded."))
-            return redirect("cases:report", report.pk)
-    return render(request, "cases/report_form.html", {"form": form})
+    form = ReportForm(request.POST or None, city=city_of(user))
+    return form_page(
+        request,
+        form,
+        lambda d: services.report_record(actor=user, data=_report_data(d, d["channel"])),
+        success=_("Report recorded."),
+        redirect_to=lambda report: reverse("cases:report", args=[report.pk]),
+        template="cases/report_form.html",
+    )
+
+
+def _report_context(
+    report: Report, form: BaseForm | None = None, merge_form: BaseForm | None = None
+) -> dict[str, Any]:
+    return {
+        "report": report,
+        "form": form or CaseForm(initial={"kelurahan": report.kelurahan_id}, city=report.region),
+        "merge_form": merge_form or MergeForm(),
+    }
 
 
 @login_required
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     report = get_report_for(user, pk, action="view")
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action=AuditAction.VIEW,
-            obj=report.case or report,
-            fields=["report"] if report.case else ["description", "reporter_name", "child_name"],
-            region_code=report.kelurahan.code if report.kelurahan else report.region.code,
-        )
-    form = CaseForm(initial={"kelurahan": report.kelurahan_id}, city=report.region)
-    return render(
-        request,
-        "cases/report_detail.html",
-        {"report": report, "form": form, "merge_form": MergeForm()},
+    services.report_viewed(actor=user, report=report)
+    return render(request, "cases/report_detail.html", _report_context(report))
+
+
+def _case_data(data: Mapping[str, Any]) -> services.CaseData:
+    return services.CaseData(
+        kelurahan=data["kelurahan"],
+        risk=data["risk"],
+        child_marriage=data["child_marriage"],
+        online_harm=data["online_harm"],
+        summary=data["summary"],
     )
 
 
@@ -326,30 +292,14 @@ def report_open_case(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     report = get_report_for(user, pk, action="handle")
     form = CaseForm(request.POST, city=report.region)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            case = services.case_open(
-                actor=user,
-                report=report,
-                data=services.CaseData(
-                    kelurahan=data["kelurahan"],
-                    risk=data["risk"],
-                    child_marriage=data["child_marriage"],
-                    online_harm=data["online_harm"],
-                    summary=data["summary"],
-                ),
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("cases:report", report.pk)
-        messages.success(request, _("Case %(number)s opened.") % {"number": case.number})
-        return redirect("cases:case", case.pk)
-    return render(
+    return submit(
         request,
-        "cases/report_detail.html",
-        {"report": report, "form": form, "merge_form": MergeForm()},
-        status=400,
+        form,
+        lambda d: services.case_open(actor=user, report=report, data=_case_data(d)),
+        success=lambda case: _("Case %(number)s opened.") % {"number": case.number},
+        redirect_to=_case_url,
+        template="cases/report_detail.html",
+        context=lambda: _report_context(report, form=form),
     )
 
 
@@ -359,21 +309,23 @@ def report_merge(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     report = get_report_for(user, pk, action="handle")
     form = MergeForm(request.POST)
-    if form.is_valid():
-        case = cases_on_team_of(user).filter(number=form.cleaned_data["number"].strip()).first()
+
+    def merge(data: Mapping[str, Any]) -> Case:
+        case = team_case_by_number(user, data["number"])
         if case is None:
-            messages.error(request, _("None of your cases has this number."))
-            return redirect("cases:report", report.pk)
-        try:
-            services.report_merge(actor=user, report=report, case=case)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("cases:report", report.pk)
-        messages.success(
-            request, _("Report merged into case %(number)s.") % {"number": case.number}
-        )
-        return redirect("cases:case", case.pk)
-    return redirect("cases:report", report.pk)
+            raise ValidationError({"number": _("None of your cases has this number.")})
+        return services.report_merge(actor=user, report=report, case=case)
+
+    return submit(
+        request,
+        form,
+        merge,
+        success=lambda case: _("Report merged into case %(number)s.") % {"number": case.number},
+        redirect_to=_case_url,
+        template="cases/report_detail.html",
+        context=lambda: _report_context(report, merge_form=form),
+        form_name="merge_form",
+    )
 
 
 @login_required
@@ -402,24 +354,7 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "can": can,
-        "victims": case.victims.select_related(
-            "age_group", "education", "occupation", "disability"
-        ).prefetch_related("forms"),
-        "perpetrators": case.perpetrators.select_related("relationship"),
-        "incidents": case.incidents.select_related("place", "kelurahan"),
-        "services": case.services.select_related("kind", "provider", "recorded_by"),
-        "notes": case.notes.select_related("author")[:100],
-        "attachments": case.attachments.select_related("uploaded_by"),
-        "consents": case.consents.select_related("recorded_by"),
-        "referrals": case.referrals.select_related(
-            "to_agency", "to_user", "from_user", "service_kind"
-        ),
-        "members": case.members.select_related("user"),
-        "events": case.events.select_related("actor")[:100],
-        "reports": case.reports.all(),
-        "glass": case.break_glass.filter(
-            user_id=getattr(user, "pk", 0), expires_at__gt=timezone.now()
-        ).first(),
+        **case_file(user, case),
         "case_form": CaseForm(
             initial={
                 "kelurahan": case.kelurahan_id,
@@ -439,7 +374,6 @@ def _case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "perpetrator_form": PerpetratorForm(),
         "incident_form": IncidentForm(city=city),
         "team_form": TeamForm(agency=case.agency, case=case),
-        "today": timezone.localdate(),
     }
 
 
@@ -457,71 +391,60 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     case = get_case_for(user, pk, action="edit")
     if request.method != "POST":
-        return redirect("cases:case", case.pk)
+        return redirect(_case_url(case))
     form = CaseForm(request.POST, city=case.region)
     conflict = None
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.case_update(
-                actor=user,
-                case=case,
-                version=data["version"] or 0,
-                data=services.CaseData(
-                    kelurahan=data["kelurahan"],
-                    risk=data["risk"],
-                    child_marriage=data["child_marriage"],
-                    online_harm=data["online_harm"],
-                    summary=data["summary"],
-                ),
-            )
-        except ConflictError as error:
-            conflict = error.current
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
+    try:
+        outcome = run_form(
+            form,
+            lambda d: services.case_update(
+                actor=user, case=case, version=d["version"] or 0, data=_case_data(d)
+            ),
+        )
+    except ConflictError as error:
+        conflict = error.current
+    else:
+        if outcome.ok:
             messages.success(request, _("Case saved."))
-            return redirect("cases:case", case.pk)
+            return redirect(_case_url(case))
     context = _case_context(request, case)
     context["case_form"] = form
     context["conflict"] = conflict
-    return render(request, "cases/case_detail.html", context, status=409 if conflict else 400)
+    if conflict is not None:
+        return render(request, "cases/case_detail.html", context, status=409)
+    return invalid_form_response(request, "cases/case_detail.html", context)
+
+
+#: A service called with the acting person, the case and the form's cleaned data.
+CaseCall = Callable[[Any, Case, dict[str, Any]], object]
 
 
 def _case_action(
     request: HttpRequest,
     pk: int,
     action: str,
-    form_class: type[Form],
-    call: Any,
+    make_form: Callable[[Case], BaseForm],
+    call: CaseCall,
     *,
-    form_kwargs: dict[str, Any] | None = None,
     success: str,
-    context_key: str,
+    form_name: str,
 ) -> HttpResponse:
-    """POST a small form on the case page: validate, call the service, or show errors."""
+    """POST a small form of the case page: the one submission step (``layak.core.forms``),
+    the case page shown again with the errors on the form ``form_name``."""
     user = request.user
     case = get_case_for(user, pk, action=action)
     if request.method != "POST":
-        return redirect("cases:case", case.pk)
-    kwargs = dict(form_kwargs or {})
-    if "city" in kwargs:
-        kwargs["city"] = case.region
-    if "agency" in kwargs:
-        kwargs["agency"] = case.agency
-        kwargs["case"] = case
-    form = form_class(request.POST, request.FILES or None, **kwargs)
-    if form.is_valid():
-        try:
-            call(user, case, form.cleaned_data)
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("cases:case", case.pk)
-    context = _case_context(request, case)
-    context[context_key] = form
-    return render(request, "cases/case_detail.html", context, status=400)
+        return redirect(_case_url(case))
+    return submit(
+        request,
+        make_form(case),
+        lambda d: call(user, case, d),
+        success=success,
+        redirect_to=_case_url(case),
+        template="cases/case_detail.html",
+        context=lambda: _case_context(request, case),
+        form_name=form_name,
+    )
 
 
 @login_required
@@ -530,10 +453,10 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "contribute",
-        NoteForm,
+        lambda case: NoteForm(request.POST),
         lambda user, case, d: services.note_add(actor=user, case=case, text=d["text"]),
         success=_("Note added."),
-        context_key="note_form",
+        form_name="note_form",
     )
 
 
@@ -543,7 +466,7 @@ def service_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "contribute",
-        ServiceForm,
+        lambda case: ServiceForm(request.POST, city=case.region),
         lambda user, case, d: services.service_add(
             actor=user,
             case=case,
@@ -553,9 +476,8 @@ def service_add(request: HttpRequest, pk: int) -> HttpResponse:
             ended_on=d["ended_on"],
             note=d["note"],
         ),
-        form_kwargs={"city": None},
         success=_("Service recorded."),
-        context_key="service_form",
+        form_name="service_form",
     )
 
 
@@ -565,7 +487,7 @@ def perpetrator_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "edit",
-        PerpetratorForm,
+        lambda case: PerpetratorForm(request.POST),
         lambda user, case, d: services.perpetrator_add(
             actor=user,
             case=case,
@@ -575,7 +497,7 @@ def perpetrator_add(request: HttpRequest, pk: int) -> HttpResponse:
             relationship=d["relationship"],
         ),
         success=_("Perpetrator recorded."),
-        context_key="perpetrator_form",
+        form_name="perpetrator_form",
     )
 
 
@@ -585,7 +507,7 @@ def incident_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "edit",
-        IncidentForm,
+        lambda case: IncidentForm(request.POST, city=case.region),
         lambda user, case, d: services.incident_add(
             actor=user,
             case=case,
@@ -594,9 +516,8 @@ def incident_add(request: HttpRequest, pk: int) -> HttpResponse:
             kelurahan=d["kelurahan"],
             description=d["description"],
         ),
-        form_kwargs={"city": None},
         success=_("Incident recorded."),
-        context_key="incident_form",
+        form_name="incident_form",
     )
 
 
@@ -606,7 +527,7 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "edit",
-        ConsentForm,
+        lambda case: ConsentForm(request.POST),
         lambda user, case, d: services.consent_record(
             actor=user,
             case=case,
@@ -615,30 +536,23 @@ def consent_add(request: HttpRequest, pk: int) -> HttpResponse:
             given_on=d["given_on"],
         ),
         success=_("Consent recorded."),
-        context_key="consent_form",
+        form_name="consent_form",
     )
 
 
 @login_required
 def stage_set(request: HttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    case = get_case_for(user, pk, action="edit")
-    if request.method == "POST":
-        form = StageForm(request.POST)
-        if form.is_valid():
-            stage = form.cleaned_data["stage"]
-            try:
-                services.stage_set(
-                    actor=user,
-                    case=case,
-                    stage=stage,
-                    note=form.cleaned_data["note"],
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, _("Stage changed."))
-    return redirect("cases:case", case.pk)
+    return _case_action(
+        request,
+        pk,
+        "edit",
+        lambda case: StageForm(request.POST),
+        lambda user, case, d: services.stage_set(
+            actor=user, case=case, stage=d["stage"], note=d["note"]
+        ),
+        success=_("Stage changed."),
+        form_name="stage_form",
+    )
 
 
 @login_required
@@ -648,46 +562,47 @@ def followup(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for(user, pk, action="edit")
     services.followup_record(actor=user, case=case)
     messages.success(request, _("First follow-up recorded."))
-    return redirect("cases:case", case.pk)
+    return redirect(_case_url(case))
+
+
+def _team_change(user: Any, case: Case, d: dict[str, Any]) -> None:
+    action, person = d["action"], d["user"]
+    if action == "add":
+        services.member_add(actor=user, case=case, user=person)
+    elif action == "remove":
+        services.member_remove(actor=user, case=case, user=person)
+    else:
+        services.owner_set(actor=user, case=case, user=person)
 
 
 @login_required
 def team(request: HttpRequest, pk: int) -> HttpResponse:
-    def _apply(user: Any, case: Case, d: dict[str, Any]) -> None:
-        action, person = d["action"], d["user"]
-        if action == "add":
-            services.member_add(actor=user, case=case, user=person)
-        elif action == "remove":
-            services.member_remove(actor=user, case=case, user=person)
-        else:
-            services.owner_set(actor=user, case=case, user=person)
-
     return _case_action(
         request,
         pk,
         "manage",
-        TeamForm,
-        _apply,
-        form_kwargs={"agency": None},
+        lambda case: TeamForm(request.POST, agency=case.agency, case=case),
+        _team_change,
         success=_("Team changed."),
-        context_key="team_form",
+        form_name="team_form",
     )
+
+
+def _attach(user: Any, case: Case, d: dict[str, Any]) -> None:
+    upload = d["file"]
+    services.attachment_add(actor=user, case=case, upload=upload, name=upload.name or "file")
 
 
 @login_required
 def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    def _save(user: Any, case: Case, d: dict[str, Any]) -> None:
-        upload = d["file"]
-        services.attachment_add(actor=user, case=case, upload=upload, name=upload.name or "file")
-
     return _case_action(
         request,
         pk,
         "contribute",
-        AttachmentForm,
-        _save,
+        lambda case: AttachmentForm(request.POST, request.FILES or None),
+        _attach,
         success=_("File attached."),
-        context_key="attachment_form",
+        form_name="attachment_form",
     )
 
 
@@ -720,16 +635,45 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for(user, consent.case_id, action="edit")
     if request.method == "POST":
         try:
-            services.consent_withdraw(
-                actor=user,
-                consent=consent,
-                on=timezone.localdate(),
-            )
+            services.consent_withdraw(actor=user, consent=consent, on=timezone.localdate())
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Consent withdrawn."))
-    return redirect("cases:case", case.pk)
+    return redirect(_case_url(case))
+
+
+#: The victim's fields the form edits, as stored.
+VICTIM_INITIAL = (
+    "name",
+    "nik",
+    "birth_date",
+    "sex",
+    "age",
+    "education",
+    "occupation",
+    "disability",
+    "address",
+    "phone",
+    "guardian",
+)
+
+
+def _victim_data(d: Mapping[str, Any]) -> services.VictimData:
+    return services.VictimData(
+        sex=d["sex"],
+        age=d["age"],
+        forms=list(d["violence"]),
+        name=d["name"],
+        nik=d["nik"],
+        birth_date=d["birth_date"],
+        address=d["address"],
+        phone=d["phone"],
+        guardian=d["guardian"],
+        education=d["education"],
+        occupation=d["occupation"],
+        disability=d["disability"],
+    )
 
 
 @login_required
@@ -740,86 +684,55 @@ def victim_form(request: HttpRequest, pk: int, victim_pk: int | None = None) -> 
     victim = get_object_or_404(Victim, pk=victim_pk, case=case) if victim_pk else None
     initial: dict[str, Any] = {}
     if victim is not None:
-        initial = {
-            f: getattr(victim, f)
-            for f in (
-                "name",
-                "nik",
-                "birth_date",
-                "sex",
-                "age",
-                "education",
-                "occupation",
-                "disability",
-                "address",
-                "phone",
-                "guardian",
-            )
-        }
+        initial = {f: getattr(victim, f) for f in VICTIM_INITIAL}
         initial["violence"] = list(victim.forms.all())
     initial["version"] = case.version
     form = VictimForm(request.POST or None, initial=initial)
-    matches: list[services.PossibleMatch] = []
-    conflict = None
-    if victim is not None and request.method != "POST":
-        services.case_viewed(actor=user, case=case, fields=["victims"])
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if services.public_throttled(
-            str(getattr(user, "pk", "")), "duplicate", int(settings.LAYAK_DUPLICATE_CHECKS_PER_HOUR)
-        ):
-            form.add_error(None, _("Too many duplicate checks in the last hour; try again later."))
-        else:
-            matches = services.duplicate_check(
-                city=case.region,
-                name=d["name"],
-                birth_date=d["birth_date"],
-                nik=d["nik"],
-                exclude_case=case,
-                actor=user,
-            )
-        if not form.errors and (not matches or d["confirm_duplicate"]):
-            data = services.VictimData(
-                sex=d["sex"],
-                age=d["age"],
-                forms=list(d["violence"]),
-                name=d["name"],
-                nik=d["nik"],
-                birth_date=d["birth_date"],
-                address=d["address"],
-                phone=d["phone"],
-                guardian=d["guardian"],
-                education=d["education"],
-                occupation=d["occupation"],
-                disability=d["disability"],
-            )
-            try:
-                if victim is None:
-                    services.victim_add(actor=user, case=case, data=data)
-                else:
-                    services.victim_update(
-                        actor=user, victim=victim, data=data, version=d["version"] or 0
-                    )
-            except ConflictError:
-                conflict = True
-                form.add_error(
-                    None,
-                    _(
-                        "Someone else changed this case meanwhile; nothing of yours was saved. "
-                        "Reload the case, check the victim, and save again."
-                    ),
-                )
-            except ValidationError as error:
-                _errors_to_form(form, error)
-            else:
-                messages.success(request, _("Victim saved."))
-                return redirect("cases:case", case.pk)
-    return render(
-        request,
-        "cases/victim_form.html",
-        {"case": case, "victim": victim, "form": form, "matches": matches},
-        status=409 if conflict else (400 if request.method == "POST" else 200),
+    context: dict[str, Any] = {"case": case, "victim": victim, "form": form, "matches": []}
+    if request.method != "POST":
+        if victim is not None:
+            services.case_viewed(actor=user, case=case, fields=["victims"])
+        return render(request, "cases/victim_form.html", context)
+    if not form.is_valid():
+        return invalid_form_response(request, "cases/victim_form.html", context)
+    d = form.cleaned_data
+    if public_throttled(
+        str(getattr(user, "pk", "")), "duplicate", int(settings.LAYAK_DUPLICATE_CHECKS_PER_HOUR)
+    ):
+        form.add_error(None, _("Too many duplicate checks in the last hour; try again later."))
+        return invalid_form_response(request, "cases/victim_form.html", context)
+    matches = services.duplicate_check(
+        city=case.region,
+        name=d["name"],
+        birth_date=d["birth_date"],
+        nik=d["nik"],
+        exclude_case=case,
+        actor=user,
     )
+    context["matches"] = matches
+    if matches and not d["confirm_duplicate"]:
+        return invalid_form_response(request, "cases/victim_form.html", context)
+    try:
+        if victim is None:
+            services.victim_add(actor=user, case=case, data=_victim_data(d))
+        else:
+            services.victim_update(
+                actor=user, victim=victim, data=_victim_data(d), version=d["version"] or 0
+            )
+    except ConflictError:
+        form.add_error(
+            None,
+            _(
+                "Someone else changed this case meanwhile; nothing of yours was saved. "
+                "Reload the case, check the victim, and save again."
+            ),
+        )
+        return render(request, "cases/victim_form.html", context, status=409)
+    except ValidationError as error:
+        errors_to_form(form, error)
+        return invalid_form_response(request, "cases/victim_form.html", context)
+    messages.success(request, _("Victim saved."))
+    return redirect(_case_url(case))
 
 
 @login_required
@@ -838,10 +751,11 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     case = get_case_for(user, pk, action="edit")
     form = ReferralForm(request.POST or None, city=case.region)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+    context = {"case": case}
+
+    def send(d: Mapping[str, Any]) -> Referral:
         try:
-            referral = services.referral_create(
+            return services.referral_create(
                 actor=user,
                 case=case,
                 scope=d["scope"],
@@ -852,34 +766,38 @@ def referral_new(request: HttpRequest, pk: int) -> HttpResponse:
                 override_reason=d["override_reason"],
                 may_override=may(user, case, "manage"),
             )
-        except PermissionDenied:
-            form.add_error(
-                "override_reason", _("Only the supervising case manager may share without consent.")
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(
-                request, _("Referral sent to %(agency)s.") % {"agency": referral.to_agency}
-            )
-            return redirect("cases:case", case.pk)
-    return render(
+        except PermissionDenied as denied:
+            raise ValidationError(
+                {
+                    "override_reason": _(
+                        "Only the supervising case manager may share without consent."
+                    )
+                }
+            ) from denied
+
+    return form_page(
         request,
-        "cases/referral_form.html",
-        {"case": case, "form": form},
-        status=400 if request.method == "POST" else 200,
+        form,
+        send,
+        success=lambda referral: _("Referral sent to %(agency)s.") % {"agency": referral.to_agency},
+        redirect_to=_case_url(case),
+        template="cases/referral_form.html",
+        context=context,
     )
 
 
 @login_required
 @menu("cases")
 def referral_inbox(request: HttpRequest) -> HttpResponse:
-    from layak.cases.permissions import referrals_inbox
-
     user = request.user
     require(can_use_cases(user))
     page = paginate(request, referrals_inbox(user))
-    return render(request, "cases/referral_inbox.html", {"page": page, "now": timezone.now()})
+    return render(request, "cases/referral_inbox.html", {"page": page})
+
+
+def _sees_case(user: Any, case: Case) -> bool:
+    """Whether ``user`` may open the case file itself (not only what a referral shares)."""
+    return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
 @login_required
@@ -887,17 +805,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     referral = get_referral_for(user, pk, action="view")
     case = referral.case
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action=AuditAction.VIEW,
-            obj=case,
-            fields=["referral"],
-            region_code=case.region_code,
-        )
+    services.case_viewed(actor=user, case=case, fields=["referral"])
     victims = case.victims.select_related("age_group").prefetch_related("forms")
     can = {a: may_referral(user, referral, a) for a in ("answer", "finish", "revoke")}
-    opens_file = referral.scope == ReferralScope.CASE and get_case_visible(user, case.pk)
+    opens_file = referral.scope == ReferralScope.CASE and _sees_case(user, case)
     return render(
         request,
         "cases/referral_detail.html",
@@ -911,12 +822,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "reason_form": ReasonForm(),
         },
     )
-
-
-def get_case_visible(user: Any, pk: int) -> bool:
-    from layak.cases.permissions import cases_visible_to
-
-    return cases_visible_to(user).filter(pk=pk).exists()
 
 
 @login_required
@@ -955,29 +860,24 @@ def break_glass(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_break_glass(user))
     form = BreakGlassForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        number = form.cleaned_data["number"].strip()
-        case = break_glass_candidates(user).filter(number=number).first()
+    context = {"hours": int(settings.LAYAK_BREAK_GLASS_HOURS)}
+
+    def open_case(d: Mapping[str, Any]) -> Case:
+        case = break_glass_candidates(user).filter(number=d["number"].strip()).first()
         if case is None:
-            form.add_error("number", _("No open case of this kab/kota has this number."))
-        elif may(user, case, "edit") or get_case_visible(user, case.pk):
-            return redirect("cases:case", case.pk)
-        else:
-            try:
-                services.break_glass_open(
-                    actor=user,
-                    case=case,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as error:
-                _errors_to_form(form, error)
-            else:
-                return redirect("cases:case", case.pk)
-    return render(
+            raise ValidationError({"number": _("No open case of this kab/kota has this number.")})
+        if not (may(user, case, "edit") or _sees_case(user, case)):
+            services.break_glass_open(actor=user, case=case, reason=d["reason"])
+        return case
+
+    return form_page(
         request,
-        "cases/break_glass.html",
-        {"form": form, "hours": int(settings.LAYAK_BREAK_GLASS_HOURS)},
-        status=400 if request.method == "POST" else 200,
+        form,
+        open_case,
+        success=None,
+        redirect_to=_case_url,
+        template="cases/break_glass.html",
+        context=context,
     )
 
 
@@ -1001,7 +901,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
     region_filter = statistics_region_filter(request.user, "code")
     if region_filter is None:
         raise PermissionDenied
-    cities = cities_for_statistics(region_filter, _city(request.user))
+    cities = cities_for_statistics(region_filter, statistics_home(request.user))
     if not cities:
         raise Http404
     city = statistics_city(cities, request.GET.get("city", ""))
@@ -1025,16 +925,13 @@ def statistics(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["dimension"],
         )
     elif form.is_bound:
-        return render(request, "cases/statistics.html", context, status=400)
+        return invalid_form_response(request, "cases/statistics.html", context)
     table = case_statistic(city=city, year=year, unit=unit, dimension=dimension)
     if request.GET.get("format") == "csv":
         return csv_response(
-            f"cases-{city.code}-{year}-{unit}-{dimension}.csv",
-            ("key", "label", "value"),
-            [
-                *[(c.key, c.label, c.display) for c in table.cells],
-                ("total", _("Total"), table.total_display),
-            ],
+            statistic_filename(city.code, year, unit, dimension),
+            STATISTIC_HEADER,
+            statistic_rows(table),
         )
     context.update({"table": table, "year": year, "unit": unit})
     return render(request, "cases/statistics.html", context)
@@ -1043,26 +940,13 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @login_required
 def simfoni_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """SIMFONI-PPA categories of the manager's cases (no names); audited."""
-    from layak.cases.selectors import simfoni_rows
-
     user = request.user
     require(can_export_simfoni(user))
     year = _year(request.GET.get("year"))
-    cases = cases_on_team_of(user).filter(opened_on__year=year)
-    rows = list(simfoni_rows(cases))
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action=AuditAction.EXPORT,
-            object_type="cases.case",
-            object_id=f"simfoni-{year}",
-            fields=["categories"],
-            region_code=user.agency.region.code if user.agency and user.agency.region else "",  # type: ignore[union-attr]
-        )
+    rows = simfoni_rows_of(user, year)
+    services.simfoni_exported(actor=user, year=year)
     if fmt == "xlsx":
-        return download(
-            simfoni_xlsx(rows), filename=f"simfoni-{year}.xlsx", content_type=XLSX_CONTENT_TYPE
-        )
+        return xlsx_response(f"simfoni-{year}.xlsx", simfoni_xlsx(rows))
     return download(
         simfoni_csv(rows), filename=f"simfoni-{year}.csv", content_type=CSV_CONTENT_TYPE
     )
@@ -1084,24 +968,22 @@ def lookup_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     require(can_manage_lookups(request.user))
     lookup = get_object_or_404(Lookup, pk=pk) if pk else None
     form = LookupForm(request.POST or None, instance=lookup)
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-            audit_record(
-                actor=request.user,
-                action=AuditAction.UPDATE if lookup else AuditAction.CREATE,
-                obj=saved,
-                fields=list(form.changed_data),
-                label=f"{saved.kind}:{saved.code}",
-            )
-        messages.success(request, _("Category saved."))
-        return redirect("cases:lookups")
-    return render(
+    context = {"lookup": lookup}
+    return form_page(
         request,
-        "cases/lookup_form.html",
-        {"form": form, "lookup": lookup},
-        status=400 if request.method == "POST" else 200,
+        form,
+        lambda d: services.lookup_save(actor=request.user, lookup=lookup, data=d),
+        success=_("Category saved."),
+        redirect_to="cases:lookups",
+        template="cases/lookup_form.html",
+        context=context,
     )
+
+
+def _holidays() -> dict[str, Any]:
+    return {
+        "holidays": Holiday.objects.filter(date__gte=timezone.localdate().replace(month=1, day=1))
+    }
 
 
 @login_required
@@ -1110,33 +992,20 @@ def holiday_list(request: HttpRequest) -> HttpResponse:
     """Public holidays: not working days for the follow-up deadline."""
     require(can_manage_lookups(request.user))
     form = HolidayForm(request.POST or None)
-    if request.method == "POST":
-        remove = request.POST.get("remove", "")
-        if remove.isascii() and remove.isdigit():
-            with transaction.atomic():
-                holiday = get_object_or_404(Holiday, pk=int(remove))
-                audit_record(
-                    actor=request.user, action=AuditAction.DELETE, obj=holiday, label=str(holiday)
-                )
-                holiday.delete()
-            messages.success(request, _("Holiday removed."))
-            return redirect("cases:holidays")
-        if form.is_valid():
-            with transaction.atomic():
-                saved = form.save()
-                audit_record(
-                    actor=request.user,
-                    action=AuditAction.CREATE,
-                    obj=saved,
-                    fields=["date", "name"],
-                    label=str(saved),
-                )
-            messages.success(request, _("Holiday saved."))
-            return redirect("cases:holidays")
-    holidays = Holiday.objects.filter(date__gte=timezone.localdate().replace(month=1, day=1))
-    return render(
+    if request.method != "POST":
+        return render(request, "cases/holiday_list.html", {**_holidays(), "form": form})
+    remove = request.POST.get("remove", "")
+    if remove.isascii() and remove.isdigit():
+        holiday = get_object_or_404(Holiday, pk=int(remove))
+        services.holiday_remove(actor=request.user, holiday=holiday)
+        messages.success(request, _("Holiday removed."))
+        return redirect("cases:holidays")
+    return submit(
         request,
-        "cases/holiday_list.html",
-        {"form": form, "holidays": holidays},
-        status=400 if request.method == "POST" else 200,
+        form,
+        lambda d: services.holiday_add(actor=request.user, date=d["date"], name=d["name"]),
+        success=_("Holiday saved."),
+        redirect_to="cases:holidays",
+        template="cases/holiday_list.html",
+        context=_holidays,
     )

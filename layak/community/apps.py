@@ -16,3 +16,20 @@ class CommunityConfig(AppConfig):
         register(Provider("community.coverage", "26", compute))
         # ... and is the indicator "patbm" of the dashboards.
         derived.register(derived.Derivation("patbm", patbm_coverage_rows))
+
+        # Its menu entries and its demo data (issue #14: core imports no app).
+        from layak.community import permissions
+        from layak.community.demo import seed_community
+        from layak.core import navigation
+        from layak.core.demo import DemoSeeder, register_seeder
+
+        navigation.register(
+            navigation.MenuEntry(
+                "community",
+                _("PATBM"),
+                "community:home",
+                permissions.can_use_community,
+                order=80,
+            )
+        )
+        register_seeder(DemoSeeder("community", seed_community, order=60))

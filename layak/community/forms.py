@@ -9,13 +9,13 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from layak.accounts.models import User
-from layak.cases.models import Sex
 from layak.community.models import (
     PARTICIPANT_FIELDS,
     ActivityKind,
     GroupStatus,
     MemberPosition,
 )
+from layak.core.choices import Sex
 from layak.regions.models import Region
 
 

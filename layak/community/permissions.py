@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
+from layak.accounts.scope import city_of, work_level
 from layak.community.models import Activity, ActivityPhoto, Member, PatbmGroup
 from layak.core.permissions import always, get_object_for, has_role, is_superuser, within_scope
 
@@ -189,16 +190,27 @@ def can_view_coverage(user: Any) -> bool:
 def coverage_scope(user: Any) -> str | None:
     """The region code whose kelurahan ``user`` sees in the coverage (None: no coverage).
 
-    The person's own scope when it lies within their kab/kota, otherwise the kab/kota.
+    The person's own scope when it lies within the region they work in (their kab/kota,
+    ``accounts.scope.city_of``; province staff: their province), otherwise that region;
+    national staff and superusers: their scope, else the deployment's home kab/kota.
     """
     if not can_view_coverage(user):
         return None
-    agency = user.agency
-    city_code: str | None = agency.region.code if agency and agency.region_id else None
+    area = _work_region_code(user)
     scope = user.scope_code
-    if scope is not None and (city_code is None or scope.startswith(f"{city_code}.")):
+    if scope is not None and (area is None or scope.startswith(f"{area}.")):
         return str(scope)
-    return city_code or str(settings.LAYAK_HOME_REGION)
+    return area or str(settings.LAYAK_HOME_REGION)
+
+
+def _work_region_code(user: Any) -> str | None:
+    """The code of the kab/kota the person works in, or of the province for province staff."""
+    city = city_of(user)
+    if city is not None:
+        return city.code
+    if work_level(user) == "province":
+        return str(user.agency.region.code)
+    return None
 
 
 def can_manage_groups(user: Any) -> bool:
@@ -208,10 +220,4 @@ def can_manage_groups(user: Any) -> bool:
 
 def can_send_reports(user: Any) -> bool:
     """Early-detection reports: PATBM activists of an agency that belongs to a kab/kota."""
-    agency = getattr(user, "agency", None)
-    return (
-        _active(user)
-        and bool(is_activist(user))
-        and agency is not None
-        and agency.region_id is not None
-    )
+    return _active(user) and bool(is_activist(user)) and city_of(user) is not None

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
+from layak.accounts.models import Agency, AgencyKind, User
+from layak.accounts.roles import Role
+from layak.accounts.scope import city_of
 from layak.cases.models import Channel, Report
 from layak.cases.services import public_status
 from layak.community.models import Activity, GroupStatus, PatbmGroup
@@ -23,6 +26,30 @@ from layak.core.permissions import within_scope
 from layak.regions.models import Region, RegionLevel
 
 KELURAHAN_LEVELS = (RegionLevel.KELURAHAN, RegionLevel.DESA)
+#: Agencies that are PATBM groups: of kind ``community``, code ``patbm-<kelurahan>``.
+PATBM_CODE_PREFIX = "patbm-"
+
+
+def patbm_agencies(city: Region) -> QuerySet[Agency]:
+    """The PATBM agencies of ``city`` (``layak load_agencies`` makes one per kelurahan)."""
+    return Agency.objects.filter(
+        region=city,
+        kind=AgencyKind.COMMUNITY,
+        code__startswith=PATBM_CODE_PREFIX,
+        area__isnull=False,
+    )
+
+
+def agencies_without_profile(city: Region) -> QuerySet[Agency]:
+    """The PATBM agencies of ``city`` that have no group profile yet."""
+    return patbm_agencies(city).filter(patbm_group__isnull=True)
+
+
+def missing_profile_count(user: Any) -> int:
+    """How many PATBM agencies of the person's kab/kota (``accounts.scope.city_of``) have no
+    group profile yet; 0 for whoever works in no kab/kota."""
+    city = city_of(user)
+    return agencies_without_profile(city).count() if city is not None else 0
 
 
 def functioning_months() -> int:
@@ -192,6 +219,17 @@ def group_rows(user: Any) -> QuerySet[PatbmGroup]:
         )
         .order_by("agency__area__code", "pk")
     )
+
+
+def group_logins(group: PatbmGroup) -> QuerySet[User]:
+    """The logins a member record of ``group`` may be linked to: only the active PATBM activists
+    of the group's own agency, so a group cannot pull in (and hand its members' phone numbers
+    to) activists of other kelurahan."""
+    return User.objects.filter(
+        agency=group.agency,
+        role_assignments__role=Role.PATBM_ACTIVIST,
+        is_active=True,
+    ).order_by("full_name", "username")
 
 
 def group_activities(group: PatbmGroup) -> QuerySet[Activity]:

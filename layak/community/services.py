@@ -13,10 +13,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from layak.accounts.models import Agency, AgencyKind, User
-from layak.cases.models import Report, Sex
+from layak.accounts.models import User
+from layak.accounts.scope import city_id_of, city_of
+from layak.cases.models import Report
 from layak.cases.services import ReportData, report_from_activist
 from layak.community.models import (
     PARTICIPANT_FIELDS,
@@ -34,14 +36,15 @@ from layak.community.permissions import (
     may,
     own_groups,
 )
+from layak.community.selectors import agencies_without_profile
 from layak.core.audit import audit_record
+from layak.core.choices import Sex
 from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.models import AuditAction
 from layak.core.uploads import CheckedUpload, check_upload
 from layak.regions.models import Region
+from layak.regions.selectors import kelurahan_choices
 
-#: Agencies that are PATBM groups: of kind ``community``, code ``patbm-<kelurahan>``.
-PATBM_CODE_PREFIX = "patbm-"
 PHOTO_KINDS = frozenset({"jpeg", "png", "webp"})
 MAX_PHOTOS = 5
 
@@ -65,22 +68,13 @@ def _changed(obj: Any, values: dict[str, Any]) -> list[str]:
 # -- groups ----------------------------------------------------------------------------------
 
 
-def patbm_agencies(city: Region) -> Any:
-    return Agency.objects.filter(
-        region=city,
-        kind=AgencyKind.COMMUNITY,
-        code__startswith=PATBM_CODE_PREFIX,
-        area__isnull=False,
-    )
-
-
 @transaction.atomic
 def groups_ensure_profiles(*, actor: Any, city: Region) -> int:
     """Give every PATBM agency of ``city`` (``layak load_agencies`` makes one per kelurahan) a
     group profile, status "being formed"; existing profiles are kept. Returns how many."""
     if actor is not None and not can_manage_groups(actor):
         raise PermissionDenied
-    missing = list(patbm_agencies(city).filter(patbm_group__isnull=True).order_by("code"))
+    missing = list(agencies_without_profile(city).order_by("code"))
     PatbmGroup.objects.bulk_create([PatbmGroup(agency=agency) for agency in missing])
     if missing:
         audit_record(
@@ -145,8 +139,7 @@ def _check_member_user(group: PatbmGroup, user: User | None) -> None:
         return
     from layak.community.permissions import is_activist
 
-    agency = user.agency
-    if not is_activist(user) or agency is None or agency.region_id != group.agency.region_id:
+    if not is_activist(user) or city_id_of(user) != group.agency.region_id:
         raise ValidationError({"user": _("Link only a PATBM activist's login of this city.")})
 
 
@@ -316,14 +309,9 @@ class EarlyReport:
     anonymous: bool = False
 
 
-def report_kelurahan_choices(actor: Any) -> Any:
+def report_kelurahan_choices(actor: Any) -> QuerySet[Region]:
     """The kelurahan an activist may report from: those of their own kab/kota."""
-    agency = getattr(actor, "agency", None)
-    if agency is None or agency.region_id is None:
-        return Region.objects.none()
-    return Region.objects.filter(
-        code__startswith=f"{agency.region.code}.", level__in=("kelurahan", "desa")
-    ).order_by("name")
+    return kelurahan_choices(city_of(actor))
 
 
 def early_report_send(*, actor: Any, data: EarlyReport) -> Report:

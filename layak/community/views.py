@@ -12,16 +12,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
-from django.forms import Form
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from layak.accounts.models import User
+from layak.accounts.scope import require_city
 from layak.community import services
 from layak.community.forms import (
     ActivityForm,
@@ -30,7 +28,7 @@ from layak.community.forms import (
     MemberForm,
     TrainingForm,
 )
-from layak.community.models import PARTICIPANT_FIELDS, GroupStatus, Member, PatbmGroup
+from layak.community.models import PARTICIPANT_FIELDS, GroupStatus, Member
 from layak.community.permissions import (
     can_manage_groups,
     can_send_reports,
@@ -48,20 +46,15 @@ from layak.community.selectors import (
     Coverage,
     coverage,
     group_activities,
+    group_logins,
     group_rows,
+    missing_profile_count,
     my_report_statuses,
 )
+from layak.core.forms import form_page
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
 from layak.regions.maps import MapShape, render_svg
-
-
-def _errors_to_form(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _status_class(status: str, functioning: bool) -> str:
@@ -80,9 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     require(can_use_community(user))
     page = paginate(request, group_rows(user))
-    missing = 0
-    if can_manage_groups(user) and user.agency is not None and user.agency.region is not None:
-        missing = services.patbm_agencies(user.agency.region).filter(patbm_group=None).count()
+    missing = missing_profile_count(user) if can_manage_groups(user) else 0
     return render(
         request,
         "community/home.html",
@@ -102,8 +93,8 @@ def profiles_create(request: HttpRequest) -> HttpResponse:
     """Give every PATBM agency of the city a group profile (secretariat, administrators)."""
     user: Any = request.user
     require(can_manage_groups(user))
-    if request.method == "POST" and user.agency is not None and user.agency.region is not None:
-        count = services.groups_ensure_profiles(actor=user, city=user.agency.region)
+    if request.method == "POST":
+        count = services.groups_ensure_profiles(actor=user, city=require_city(user))
         messages.success(request, _("%(n)d group profiles created.") % {"n": count})
     return redirect("community:home")
 
@@ -200,41 +191,28 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "decree_date": group.decree_date,
     }
     form = GroupForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.group_update(
-                actor=user,
-                group=group,
-                data=services.GroupData(
-                    status=d["status"],
-                    decree_number=d["decree_number"],
-                    decree_date=d["decree_date"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Group saved."))
-            return redirect("community:group", group.pk)
-    return render(
+    context = {"group": group, "title": _("Group status and decree")}
+    return form_page(
         request,
-        "community/form.html",
-        {"form": form, "group": group, "title": _("Group status and decree")},
-        status=400 if form.errors else 200,
+        form,
+        lambda d: services.group_update(
+            actor=user,
+            group=group,
+            data=services.GroupData(
+                status=d["status"],
+                decree_number=d["decree_number"],
+                decree_date=d["decree_date"],
+            ),
+        ),
+        success=_("Group saved."),
+        redirect_to=_group_url(group.pk),
+        template="community/form.html",
+        context=context,
     )
 
 
-def _logins_for(group: PatbmGroup) -> QuerySet[User]:
-    from layak.accounts.roles import Role
-
-    # Only the activists of this group's own agency: a group cannot pull in (and hand its
-    # members' phone numbers to) activists of other kelurahan.
-    return User.objects.filter(
-        agency=group.agency,
-        role_assignments__role=Role.PATBM_ACTIVIST,
-        is_active=True,
-    ).order_by("full_name", "username")
+def _group_url(pk: int) -> str:
+    return reverse("community:group", args=[pk])
 
 
 @login_required
@@ -255,9 +233,10 @@ def member_form(
             "is_active": member.is_active,
             "user": member.user_id,
         }
-    form = MemberForm(request.POST or None, initial=initial, logins=_logins_for(group))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
+    form = MemberForm(request.POST or None, initial=initial, logins=group_logins(group))
+    context = {"group": group, "title": _("Edit member") if member else _("Add a member")}
+
+    def save(d: dict[str, Any]) -> Member:
         data = services.MemberData(
             name=d["name"],
             phone=d["phone"],
@@ -266,25 +245,18 @@ def member_form(
             is_active=d["is_active"],
             user=d["user"],
         )
-        try:
-            if member is None:
-                services.member_add(actor=user, group=group, data=data)
-            else:
-                services.member_update(actor=user, member=member, data=data)
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Member saved."))
-            return redirect("community:group", group.pk)
-    return render(
+        if member is None:
+            return services.member_add(actor=user, group=group, data=data)
+        return services.member_update(actor=user, member=member, data=data)
+
+    return form_page(
         request,
-        "community/form.html",
-        {
-            "form": form,
-            "group": group,
-            "title": _("Edit member") if member else _("Add a member"),
-        },
-        status=400 if form.errors else 200,
+        form,
+        save,
+        success=_("Member saved."),
+        redirect_to=_group_url(group.pk),
+        template="community/form.html",
+        context=context,
     )
 
 
@@ -294,26 +266,17 @@ def training_new(request: HttpRequest, member_pk: int) -> HttpResponse:
     user = request.user
     member = get_member_for(user, member_pk, action="manage")
     form = TrainingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.training_add(
-                actor=user,
-                member=member,
-                topic=d["topic"],
-                date=d["date"],
-                organiser=d["organiser"],
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Training saved."))
-            return redirect("community:group", member.group_id)
-    return render(
+    context = {"group": member.group, "title": _("Add a training")}
+    return form_page(
         request,
-        "community/form.html",
-        {"form": form, "group": member.group, "title": _("Add a training")},
-        status=400 if form.errors else 200,
+        form,
+        lambda d: services.training_add(
+            actor=user, member=member, topic=d["topic"], date=d["date"], organiser=d["organiser"]
+        ),
+        success=_("Training saved."),
+        redirect_to=_group_url(member.group_id),
+        template="community/form.html",
+        context=context,
     )
 
 
@@ -326,35 +289,29 @@ def activity_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     group = get_group_for(user, pk, action="manage")
     form = ActivityForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            activity = services.activity_record(
-                actor=user,
-                group=group,
-                data=services.ActivityData(
-                    kind=d["kind"],
-                    date=d["date"],
-                    place=d["place"],
-                    counts=form.counts(),
-                    notes=d["notes"],
-                ),
-                photos=d["photos"],
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Activity recorded."))
-            return redirect("community:activity", activity.pk)
-    return render(
+    context = {
+        "group": group,
+        "count_fields": [form[name] for name, _band, _sex in PARTICIPANT_FIELDS],
+    }
+    return form_page(
         request,
-        "community/activity_form.html",
-        {
-            "form": form,
-            "group": group,
-            "count_fields": [form[name] for name, _band, _sex in PARTICIPANT_FIELDS],
-        },
-        status=400 if form.errors else 200,
+        form,
+        lambda d: services.activity_record(
+            actor=user,
+            group=group,
+            data=services.ActivityData(
+                kind=d["kind"],
+                date=d["date"],
+                place=d["place"],
+                counts=form.counts(),
+                notes=d["notes"],
+            ),
+            photos=d["photos"],
+        ),
+        success=_("Activity recorded."),
+        redirect_to=lambda activity: reverse("community:activity", args=[activity.pk]),
+        template="community/activity_form.html",
+        context=context,
     )
 
 
@@ -403,26 +360,22 @@ def report_new(request: HttpRequest) -> HttpResponse:
     group = own_groups(user).first()
     initial = {"kelurahan": group.agency.area_id} if group is not None else {}
     form = EarlyReportForm(request.POST or None, kelurahan=choices, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.early_report_send(
-                actor=user,
-                data=services.EarlyReport(
-                    description=d["description"],
-                    kelurahan=d["kelurahan"],
-                    child_age=d["child_age"],
-                    child_sex=d["child_sex"] or "",
-                    anonymous=d["anonymous"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Report sent to the UPTD PPA. Thank you."))
-            return redirect("community:reports")
-    return render(
-        request, "community/report_form.html", {"form": form}, status=400 if form.errors else 200
+    return form_page(
+        request,
+        form,
+        lambda d: services.early_report_send(
+            actor=user,
+            data=services.EarlyReport(
+                description=d["description"],
+                kelurahan=d["kelurahan"],
+                child_age=d["child_age"],
+                child_sex=d["child_sex"] or "",
+                anonymous=d["anonymous"],
+            ),
+        ),
+        success=_("Report sent to the UPTD PPA. Thank you."),
+        redirect_to="community:reports",
+        template="community/report_form.html",
     )
 
 

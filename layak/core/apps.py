@@ -8,5 +8,16 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        # Registers the audit deployment checks; connects auditing of log-in and own changes.
-        from layak.core import checks, signals  # noqa: F401
+        # checks registers the audit deployment checks; signals connects auditing of log-in and
+        # own changes. Then core's own entries of the menu the apps fill (issue #14).
+        from layak.core import checks, navigation, signals  # noqa: F401
+        from layak.core.permissions_audit import can_view_audit
+
+        navigation.register(
+            navigation.MenuEntry("home", _("Home"), "core:home", navigation.everyone, order=0)
+        )
+        navigation.register(
+            navigation.MenuEntry(
+                "audit", _("Audit trail"), "core:audit_list", can_view_audit, order=150
+            )
+        )

@@ -1,7 +1,11 @@
 """Deterministic synthetic demo data (issue #2). No real people: names are generated.
 
-Each app contributes a seeder; ``layak seed_demo`` runs them in ``SEEDERS`` order with one
-random generator, so the same ``--seed`` gives the same data.
+Each app registers a seeder from its ``AppConfig.ready()`` (core imports no app); ``layak
+seed_demo`` runs them in their explicit order with one random generator, so the same ``--seed``
+gives the same data. The orders in use (docs/architecture.md keeps the table):
+
+    10 regions · 20 accounts · 30 evaluations · 40 cases · 50 families · 60 community ·
+    70 participation · 80 indicators · 90 plans · 100 dashboards · 110 portal
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from layak.core.registry import OrderedRegistry
 
 SIZES = ("small", "city", "national")
 
@@ -30,32 +36,35 @@ class DemoContext:
 Seeder = Callable[[DemoContext], None]
 
 
-def seeders() -> list[Seeder]:
-    from layak.accounts.demo import seed_accounts
-    from layak.cases.demo import seed_cases
-    from layak.community.demo import seed_community
-    from layak.dashboards.demo import seed_dashboards
-    from layak.evaluations.demo import seed_evaluations
-    from layak.families.demo import seed_families
-    from layak.indicators.demo import seed_indicators
-    from layak.participation.demo import seed_participation
-    from layak.plans.demo import seed_plans
-    from layak.portal.demo import seed_portal
-    from layak.regions.demo import seed_regions
+@dataclass(frozen=True)
+class DemoSeeder:
+    """One app's demo data: ``seed`` runs at place ``order`` (lower first)."""
 
-    return [
-        seed_regions,
-        seed_accounts,
-        seed_evaluations,
-        seed_cases,
-        seed_families,
-        seed_community,
-        seed_participation,
-        seed_indicators,
-        seed_plans,
-        seed_dashboards,
-        seed_portal,
-    ]
+    name: str
+    seed: Seeder
+    order: int
+
+
+_seeders: OrderedRegistry[DemoSeeder] = OrderedRegistry(
+    "Demo seeder", key=lambda seeder: seeder.name, order=lambda seeder: seeder.order
+)
+
+
+def register_seeder(seeder: DemoSeeder) -> None:
+    """Add an app's seeder; called from its ``AppConfig.ready()`` (issue #14). The order is
+    explicit because seeders build on each other through ``DemoContext.shared`` (regions before
+    agencies, agencies before people, ...); a name or an order taken twice fails."""
+    _seeders.register(seeder)
+
+
+def registered_seeders() -> list[DemoSeeder]:
+    """Every registered seeder, in the order they run."""
+    return _seeders.items()
+
+
+def seeders() -> list[Seeder]:
+    """The seed functions in the order ``layak seed_demo`` runs them."""
+    return [seeder.seed for seeder in registered_seeders()]
 
 
 FIRST_NAMES = [

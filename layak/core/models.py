@@ -198,3 +198,15 @@ class PublishedSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city_code} {self.path} {self.language}"
+
+
+class PublicAttempt(models.Model):
+    """One attempt on a public form (report, status check, Puspaga, aspirations), under a keyed
+    hash of the sender's network: the rate limit of :func:`layak.core.throttles.public_throttled`
+    counts these rows, so every process behind the load balancer shares the count."""
+
+    key = models.CharField(max_length=64, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"attempt:{self.pk}"

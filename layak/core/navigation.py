@@ -1,4 +1,13 @@
-"""The main menu: each entry is shown only to people whose permission function allows it."""
+"""The main menu (issue #14): a registry each app fills from its ``AppConfig.ready()``.
+
+Core imports no app, so it cannot list the apps' pages itself. Each app registers its entries
+with the app's own permission function; ``menu_for(user)`` shows the entries that person may
+use, sorted by ``order``. The orders in use (docs/architecture.md keeps the table):
+
+    0 home · 10 dashboards · 20 evaluations · 30 cases · 40 case statistics · 50 indicators ·
+    60 plans · 70 families · 80 community · 90 participation · 100 portal · 110 regions ·
+    120 agencies · 130 people · 140 approvals · 150 audit trail · 160 case categories
+"""
 
 from __future__ import annotations
 
@@ -8,66 +17,40 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+
+from layak.core.registry import OrderedRegistry
 
 
 @dataclass(frozen=True)
 class MenuEntry:
+    """One menu link: shown to the people ``allowed`` accepts, at place ``order``."""
+
     key: str
     label: str | Promise
     url_name: str
     allowed: Callable[[Any], bool]
+    order: int
 
 
-def _entries() -> list[MenuEntry]:
-    # Imported here: the permission modules import models, which must not load at import time
-    # of the settings' context processor path.
-    from layak.accounts import permissions as accounts
-    from layak.cases import permissions as cases
-    from layak.community import permissions as community
-    from layak.core import permissions_audit as audit
-    from layak.dashboards import permissions as dashboards
-    from layak.evaluations import permissions as evaluations
-    from layak.families import permissions as families
-    from layak.indicators import permissions as indicators
-    from layak.participation import permissions as participation
-    from layak.plans import permissions as plans
-    from layak.portal import permissions as portal
-    from layak.regions import permissions as regions
+_menu: OrderedRegistry[MenuEntry] = OrderedRegistry(
+    "Menu entry", key=lambda entry: entry.key, order=lambda entry: entry.order
+)
 
-    return [
-        MenuEntry("home", _("Home"), "core:home", lambda user: True),
-        MenuEntry("dashboards", _("Dashboards"), "dashboards:city", dashboards.can_view_dashboards),
-        MenuEntry(
-            "evaluations", _("KLA evaluation"), "evaluations:cycles", evaluations.can_use_evaluation
-        ),
-        MenuEntry("cases", _("Cases"), "cases:home", cases.can_use_cases),
-        MenuEntry(
-            "case_statistics", _("Case statistics"), "cases:statistics", cases.can_view_statistics
-        ),
-        MenuEntry("indicators", _("Indicators"), "indicators:home", indicators.can_use_indicators),
-        MenuEntry("plans", _("Action plan"), "plans:home", plans.can_use_plans),
-        MenuEntry("families", _("Puspaga"), "families:home", families.can_use_families),
-        MenuEntry("community", _("PATBM"), "community:home", community.can_use_community),
-        MenuEntry(
-            "participation",
-            _("Forum Anak"),
-            "participation:home",
-            participation.can_use_participation,
-        ),
-        MenuEntry("portal", _("Public portal"), "portal:manage", portal.can_manage_directory),
-        MenuEntry("regions", _("Regions"), "regions:list", regions.can_view_regions),
-        MenuEntry("agencies", _("Agencies"), "accounts:agency_list", accounts.can_view_agencies),
-        MenuEntry("people", _("People"), "accounts:person_list", accounts.can_list_people),
-        MenuEntry(
-            "approvals",
-            _("Approvals"),
-            "accounts:dual_control_list",
-            accounts.can_decide_dual_control,
-        ),
-        MenuEntry("audit", _("Audit trail"), "core:audit_list", audit.can_view_audit),
-        MenuEntry("case_lookups", _("Case categories"), "cases:lookups", cases.can_manage_lookups),
-    ]
+
+def register(entry: MenuEntry) -> None:
+    """Add ``entry`` to the menu; called from an ``AppConfig.ready()``. A key or an order that
+    another entry holds fails: two apps would fight over one link or one place."""
+    _menu.register(entry)
+
+
+def entries() -> list[MenuEntry]:
+    """Every registered entry, in menu order."""
+    return _menu.items()
+
+
+def everyone(user: Any) -> bool:
+    """The visibility of an entry every signed-in person sees (the home page)."""
+    return True
 
 
 def menu_for(user: Any, current: str = "") -> list[dict[str, Any]]:
@@ -76,6 +59,6 @@ def menu_for(user: Any, current: str = "") -> list[dict[str, Any]]:
         return []
     return [
         {"key": e.key, "label": e.label, "url": reverse(e.url_name), "current": e.key == current}
-        for e in _entries()
+        for e in entries()
         if e.allowed(user)
     ]

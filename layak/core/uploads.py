@@ -44,6 +44,7 @@ from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
+from openpyxl.utils.exceptions import InvalidFileException
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 # A ZIP-based document may declare at most this many times the upload limit, unpacked.
@@ -433,3 +434,18 @@ class MemoryOnlyUploadHandler(FileUploadHandler):
             charset=self.charset,
             content_type_extra=self.content_type_extra,
         )
+
+
+#: What a damaged or truncated XLSX workbook raises while openpyxl opens and reads it: broken
+#: ZIP data, broken XML (ElementTree's and lxml's parse errors are SyntaxErrors), missing
+#: parts. Every workbook reader (instruments, history, indicator imports) catches these.
+UNREADABLE_WORKBOOK: tuple[type[BaseException], ...] = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    OSError,
+    ValueError,
+    SyntaxError,
+)

@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from layak.accounts.roles import Role
 from layak.core.filters import AuditEntryFilter
 from layak.core.navigation import menu_for
 from layak.core.pages import menu, paginate, render_page
 from layak.core.permissions import require, user_roles
 from layak.core.permissions_audit import audit_entries_visible_to, can_view_audit
+from layak.core.roles import Role
 
 
 @login_required

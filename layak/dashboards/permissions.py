@@ -12,8 +12,9 @@ from typing import Any
 
 from django.http import Http404
 
+from layak.accounts.scope import city_of
 from layak.dashboards.models import Challenge
-from layak.indicators.permissions import can_use_indicators, city_of, is_secretariat
+from layak.indicators.permissions import can_use_indicators, is_secretariat
 from layak.regions.models import Region, RegionLevel
 
 AREA_LEVELS = (RegionLevel.KECAMATAN, RegionLevel.KELURAHAN, RegionLevel.DESA)

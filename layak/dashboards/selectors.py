@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from layak.core.charts import Bar, bar_chart
 from layak.core.disclosure import hidden_mark
+from layak.core.formatting import format_count, format_decimal
 from layak.dashboards.charts import sparkline
 from layak.dashboards.models import Challenge
 from layak.evaluations.awards import awards_of
@@ -58,27 +59,41 @@ class Point:
     #: Areas that reported and areas expected to (0 and 0 for a figure not summed from areas).
     reporting: int = 0
     expected: int = 0
+    #: Decimals shown: none for a count, one for a share or rate (as the roll-up keeps it).
+    places: int = 1
 
     @property
     def display(self) -> str:
-        """The value as shown: the hidden mark for a suppressed cell, never its number; "—"
-        when there is no value."""
+        """The value as shown, in the reader's language (:mod:`layak.core.formatting`): the
+        hidden mark for a suppressed cell, never its number; "—" when there is no value."""
         if self.suppressed:
             return hidden_mark()
-        return "—" if self.value is None else str(self.value)
+        return "—" if self.value is None else format_decimal(self.value, self.places)
 
     @property
     def numerator_display(self) -> str:
         """The numerator as shown (the hidden mark for a suppressed cell)."""
         if self.suppressed:
             return hidden_mark()
-        return "—" if self.numerator is None else str(self.numerator)
+        return format_count(self.numerator)
+
+    @property
+    def csv_value(self) -> Decimal | str | None:
+        """The value in a CSV: the number itself (a spreadsheet reads it in any language), the
+        hidden mark for a suppressed cell, empty when there is no value."""
+        return hidden_mark() if self.suppressed else self.value
+
+    @property
+    def numerator_csv(self) -> int | str | None:
+        """The numerator in a CSV (the hidden mark for a suppressed cell)."""
+        return hidden_mark() if self.suppressed else self.numerator
 
 
 def _point(row: Rollup, definition: Definition) -> Point:
+    places = 0 if definition.unit == Unit.COUNT else 1  # a count has no decimals
     value = None if row.suppressed else row.rate
-    if value is not None and definition.unit == Unit.COUNT:
-        value = value.quantize(Decimal(1))  # a count has no decimals
+    if value is not None:
+        value = value.quantize(Decimal(1).scaleb(-places))
     return Point(
         period=row.period_label,
         start=row.period_start,
@@ -88,6 +103,7 @@ def _point(row: Rollup, definition: Definition) -> Point:
         suppressed=row.suppressed,
         reporting=row.reporting,
         expected=row.expected,
+        places=places,
     )
 
 

@@ -11,30 +11,26 @@ legend."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_cookie
 
 from layak.core.disclosure import legend_text, publishes
 from layak.core.exports import csv_response
+from layak.core.forms import submit
 from layak.core.pages import menu
 from layak.core.permissions import require
-from layak.dashboards import selectors, services
+from layak.dashboards import exports, selectors, services
 from layak.dashboards.forms import ChallengeForm
 from layak.dashboards.permissions import (
     can_manage_challenges,
     get_area_for,
     get_challenge_for,
 )
-from layak.evaluations.awards import awards_of
 from layak.indicators.models import Cluster, Definition
 from layak.indicators.permissions import indicator_city
 
@@ -53,36 +49,8 @@ def _wants_csv(request: HttpRequest) -> bool:
     return request.GET.get("format") == "csv"
 
 
-SUMMARY_HEADER = [
-    "indicator_code",
-    "indicator",
-    "unit",
-    "polarity",
-    "latest_period",
-    "latest_value",
-    "previous_period",
-    "previous_value",
-    "change",
-    "target",
-    "status",
-]
-
-
-def _summary(series: selectors.Series) -> list[Any]:
-    latest, previous = series.latest, series.previous
-    return [
-        series.definition.code,
-        series.definition.name,
-        series.definition.unit,
-        series.definition.polarity,
-        latest.period if latest else None,
-        latest.display if latest else None,
-        previous.period if previous else None,
-        previous.display if previous else None,
-        series.change,
-        series.target,
-        series.status,
-    ]
+def _download(table: exports.CsvTable) -> HttpResponse:
+    return csv_response(table.filename, table.header, table.rows)
 
 
 @publishes(*PUBLISHED)
@@ -93,15 +61,7 @@ def city(request: HttpRequest) -> HttpResponse:
     home = indicator_city(request.user)
     overview = selectors.city_overview(home, figure_code=request.GET.get("figure", ""))
     if _wants_csv(request):
-        return csv_response(
-            f"{slugify(home.name)}-kla-challenges.csv",
-            ["challenge_code", "challenge", *SUMMARY_HEADER],
-            (
-                [block.challenge.code, block.name, *_summary(series)]
-                for block in overview.challenges
-                for series in block.series
-            ),
-        )
+        return _download(exports.challenges_csv(overview))
     return render(
         request,
         "dashboards/city.html",
@@ -117,15 +77,7 @@ def city(request: HttpRequest) -> HttpResponse:
 @login_required
 @private_page
 def awards_csv(request: HttpRequest) -> HttpResponse:
-    home = indicator_city(request.user)
-    return csv_response(
-        f"{slugify(home.name)}-kla-awards.csv",
-        ["year", "category", "self_score", "verified_score", "evaluated"],
-        (
-            [a.year, a.category, a.self_score, a.verified_score, a.evaluated]
-            for a in awards_of(home)
-        ),
-    )
+    return _download(exports.awards_csv(indicator_city(request.user)))
 
 
 @publishes(*PUBLISHED)
@@ -138,11 +90,7 @@ def cluster(request: HttpRequest, cluster: str) -> HttpResponse:
         raise Http404
     page = selectors.cluster_page(home, cluster)
     if _wants_csv(request):
-        return csv_response(
-            f"{slugify(home.name)}-cluster-{cluster}.csv",
-            SUMMARY_HEADER,
-            (_summary(series) for series in page.series),
-        )
+        return _download(exports.cluster_csv(page))
     return render(
         request,
         "dashboards/cluster.html",
@@ -159,30 +107,7 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
     region = get_area_for(request.user, code)
     page = selectors.area_page(home, region, figure_code=request.GET.get("figure", ""))
     if _wants_csv(request):
-        return csv_response(
-            f"{slugify(home.name)}-{region.code}-{slugify(region.name)}-indicators.csv",
-            [
-                "indicator_code",
-                "indicator",
-                "area_code",
-                "area",
-                "period",
-                "area_value",
-                "city_value",
-            ],
-            (
-                [
-                    row.definition.code,
-                    row.definition.name,
-                    region.code,
-                    region.name,
-                    row.area.latest.period if row.area.latest else None,
-                    row.area.latest.display if row.area.latest else None,
-                    row.city_latest.display if row.city_latest else None,
-                ]
-                for row in page.rows
-            ),
-        )
+        return _download(exports.area_csv(page))
     return render(request, "dashboards/area.html", {"page": page, "legend": legend_text()})
 
 
@@ -195,38 +120,7 @@ def trend_csv(request: HttpRequest, code: str) -> HttpResponse:
     definition = get_object_or_404(Definition, code=code, active=True)
     place = get_area_for(request.user, request.GET["area"]) if request.GET.get("area") else home
     series = selectors.trend(home, place, definition)
-    return csv_response(
-        f"{slugify(home.name)}-{definition.code}-{place.code}-trend.csv",
-        [
-            "indicator_code",
-            "area_code",
-            "area",
-            "period",
-            "numerator",
-            "denominator",
-            "value",
-            "target",
-            "areas_reporting",
-            "areas_expected",
-            "complete",
-        ],
-        (
-            [
-                definition.code,
-                place.code,
-                place.name,
-                point.period,
-                point.numerator_display if point.suppressed else point.numerator,
-                point.denominator,
-                point.display,
-                series.target_of(point),
-                point.reporting,
-                point.expected,
-                not series.incomplete(point),
-            ]
-            for point in series.points
-        ),
-    )
+    return _download(exports.trend_csv(home, definition, series))
 
 
 @login_required
@@ -260,34 +154,30 @@ def challenge_edit(request: HttpRequest, code: str) -> HttpResponse:
     current = list(challenge.indicator_codes)
     if request.method == "POST":
         form = ChallengeForm(request.POST, current=current)
-        if form.is_valid():
-            try:
-                services.challenge_update(
-                    actor=request.user,
-                    city=home,
-                    code=challenge.code,
-                    name=form.cleaned_data["name"],
-                    order=form.cleaned_data["order"],
-                    indicator_codes=form.cleaned_data["indicators"],
-                    description=form.cleaned_data["description"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                messages.success(request, _("The challenge was saved."))
-                return redirect("dashboards:challenges")
-    else:
-        form = ChallengeForm(
-            current=current,
-            initial={
-                "name": block.name,
-                "order": challenge.order,
-                "indicators": current,
-                "description": block.description,
-            },
+        return submit(
+            request,
+            form,
+            lambda data: services.challenge_update(
+                actor=request.user,
+                city=home,
+                code=challenge.code,
+                name=data["name"],
+                order=data["order"],
+                indicator_codes=data["indicators"],
+                description=data["description"],
+            ),
+            success=_("The challenge was saved."),
+            redirect_to="dashboards:challenges",
+            template="dashboards/challenge_edit.html",
+            context={"challenge": block},
         )
-    return render(
-        request,
-        "dashboards/challenge_edit.html",
-        {"form": form, "challenge": block},
+    form = ChallengeForm(
+        current=current,
+        initial={
+            "name": block.name,
+            "order": challenge.order,
+            "indicators": current,
+            "description": block.description,
+        },
     )
+    return render(request, "dashboards/challenge_edit.html", {"form": form, "challenge": block})

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from layak.accounts.scope import city_of
 from layak.core.audit import audit_record
 from layak.core.models import AuditAction
 from layak.evaluations.models import Award, Cycle, CycleStatus
@@ -48,7 +49,6 @@ def awards_fill_self_scores(city: Region) -> int:
 def can_manage_awards(user: Any) -> bool:
     """The secretariat (or administrator) of a kab/kota records the categories it was awarded."""
     from layak.evaluations.permissions import is_secretariat
-    from layak.indicators.permissions import city_of
 
     return bool(is_secretariat(user)) and city_of(user) is not None
 

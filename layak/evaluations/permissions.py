@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from layak.accounts.models import Agency
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
+from layak.accounts.scope import CITY_LEVELS, city_id_of, city_of, require_city, work_level
 from layak.core.permissions import always, get_object_for, has_role, is_superuser, user_roles
 from layak.evaluations.models import (
     Answer,
@@ -34,7 +35,8 @@ from layak.evaluations.models import (
     Evidence,
     Instrument,
 )
-from layak.regions.models import RegionLevel
+from layak.regions.models import Region
+from layak.regions.selectors import home_region
 
 is_secretariat = is_superuser | has_role(Role.SECRETARIAT, Role.ADMIN)
 reads_all_answers = is_secretariat | has_role(Role.LEADERSHIP, Role.VERIFIER)
@@ -90,11 +92,23 @@ def can_open_cycle(user: Any) -> bool:
     return bool(is_secretariat(user)) and home_filter(user, "code") is not None
 
 
+def opening_city(user: Any) -> Region:
+    """The kab/kota whose cycle ``user`` opens: the one they work in
+    (``accounts.scope.require_city``: 403 for province and national staff); a superuser
+    without an agency opens the deployment's home kab/kota."""
+    if getattr(user, "agency", None) is None and is_superuser(user):
+        home = home_region()
+        if home is not None:
+            return home
+    return require_city(user)
+
+
 def sole_city_id() -> int | None:
-    """The kab/kota the deployment serves when it serves exactly one: the only kabupaten or
-    kota any agency belongs to (provincial and national agencies do not count)."""
+    """The kab/kota the *deployment* serves when it serves exactly one: the only kabupaten or
+    kota any agency belongs to (provincial and national agencies do not count). Not a
+    person's city: that is ``accounts.scope.city_of``."""
     cities = list(
-        Agency.objects.filter(region__level__in=(RegionLevel.KABUPATEN, RegionLevel.KOTA))
+        Agency.objects.filter(region__level__in=CITY_LEVELS)
         .order_by()
         .values_list("region_id", flat=True)
         .distinct()[:2]
@@ -103,8 +117,7 @@ def sole_city_id() -> int | None:
 
 
 def _is_national_admin(user: Any) -> bool:
-    agency = getattr(user, "agency", None)
-    return bool(is_admin(user)) and agency is not None and agency.region_id is None
+    return bool(is_admin(user)) and work_level(user) == "national"
 
 
 def can_load_instruments(user: Any) -> bool:
@@ -112,10 +125,10 @@ def can_load_instruments(user: Any) -> bool:
     the deployment serves that city alone; else a superuser or a national administrator."""
     if is_superuser(user) or _is_national_admin(user):
         return True
-    agency = getattr(user, "agency", None)
-    if not is_admin(user) or agency is None or agency.region_id is None:
+    city_id = city_id_of(user)
+    if not is_admin(user) or city_id is None:
         return False
-    return bool(agency.region_id == sole_city_id())
+    return city_id == sole_city_id()
 
 
 def can_freeze_instruments(user: Any) -> bool:
@@ -236,8 +249,6 @@ def get_evidence_for(user: Any, pk: Any, *, action: str) -> Evidence:
 def can_import_history(user: Any, region: Any = None) -> bool:
     """The secretariat (or administrator) of a kab/kota brings in its own previous cycles
     (issue #13); with ``region``, only for that kab/kota."""
-    from layak.indicators.permissions import city_of
-
     city = city_of(user)
     if not is_secretariat(user) or city is None:
         return False
@@ -247,8 +258,6 @@ def can_import_history(user: Any, region: Any = None) -> bool:
 def can_record_official(user: Any, cycle: Cycle) -> bool:
     """The secretariat (or administrator) of the cycle's own kab/kota records what the
     ministry declared for it."""
-    from layak.indicators.permissions import city_of
-
     city = city_of(user)
     return bool(is_secretariat(user)) and city is not None and city.pk == cycle.region_id
 

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from layak.accounts.models import Agency
+from layak.accounts.scope import city_of
 from layak.evaluations.models import (
     SHARE_ORDER,
     Answer,
@@ -436,3 +438,16 @@ def unresolved_question_names(instrument_id: int, names: list[str]) -> tuple[lis
     unknown = [n for n in names if n not in labels and codes.get(n, 0) == 0]
     ambiguous = [n for n in names if n not in labels and codes.get(n, 0) > 1]
     return unknown, ambiguous
+
+
+def known_agency_codes(user: Any) -> set[str]:
+    """The agency codes an instrument workbook loaded by ``user`` may name: those of the
+    kab/kota the person works in (``accounts.scope.city_of``); for those who load the shared
+    instruments without a city (superusers, national administrators) those known in any
+    region."""
+    city = city_of(user)
+    if city is None:
+        return set(
+            Agency.objects.filter(region__isnull=False).values_list("code", flat=True).distinct()
+        )
+    return set(Agency.objects.filter(region=city).values_list("code", flat=True))

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency
+from layak.accounts.scope import city_id_of
 from layak.core.audit import audit_record
 from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.errors import ConflictError
@@ -116,12 +117,8 @@ def cycle_open(
 ) -> Cycle:
     """Open a city's evaluation of a year: one answer per question (per kecamatan or
     kelurahan for area questions), each question assigned to its agencies automatically."""
-    if not can_open_cycle(actor) or (
-        actor.agency is not None
-        and actor.agency.region_id is not None
-        and actor.agency.region_id != city.pk
-        and not actor.is_superuser
-    ):
+    # A cycle is opened by a person of that kab/kota (``accounts.scope``), or a superuser.
+    if not can_open_cycle(actor) or (not actor.is_superuser and city_id_of(actor) != city.pk):
         raise PermissionDenied
     if Cycle.objects.filter(region=city, year=year).exists():
         raise ValidationError({"year": _("This city already has a cycle for that year.")})
@@ -491,6 +488,55 @@ def planning_set(
     )
     _audit(actor, AuditAction.UPDATE, planning, ["impossible", "efforts"], cycle.region)
     return planning
+
+
+@transaction.atomic
+def planning_set_many(
+    *,
+    actor: Any,
+    cycle: Cycle,
+    changes: list[tuple[Question, bool, dict[str, Decimal]]],
+) -> None:
+    """:func:`planning_set` for each (question, impossible, efforts) of the planning page, all
+    or nothing: one refused question leaves every other question as it was; the error names
+    the question."""
+    for question, impossible, efforts in changes:
+        try:
+            planning_set(
+                actor=actor,
+                cycle=cycle,
+                question=question,
+                impossible=impossible,
+                efforts=efforts,
+            )
+        except ValidationError as error:
+            raise ValidationError(
+                f"{question.label}: {' '.join(error.messages)}", code="planning"
+            ) from error
+
+
+def cycle_recap_export(*, actor: Any, cycle: Cycle) -> bytes:
+    """The recap workbook of a cycle (every agency's scores and statuses); the export is
+    audited. The caller has checked that ``actor`` reads all answers."""
+    from layak.evaluations.exports import recap_xlsx
+
+    content = recap_xlsx(cycle)
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action=AuditAction.EXPORT, obj=cycle, region_code=cycle.region.code
+        )
+    return content
+
+
+@transaction.atomic
+def report_download_record(*, actor: Any, report: CycleReport) -> None:
+    """Audit the download of a cycle's PDF report."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.DOWNLOAD,
+        obj=report,
+        region_code=report.cycle.region.code,
+    )
 
 
 #: Days before each deadline on which reminders go out.

@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-import zlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,10 +31,10 @@ from typing import IO, Any
 import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl.cell.cell import Cell, MergedCell
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from layak.core.exports import unguard, xlsx_bytes
+from layak.core.uploads import UNREADABLE_WORKBOOK
 from layak.evaluations.shares import read_share
 
 SHEETS = ("instrument", "groups", "indicators", "questions", "options", "bands")
@@ -45,21 +44,10 @@ MAX_ROWS_PER_SHEET = 20_000
 #: is refused before it is read.
 MAX_COLUMNS = 200
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
-#: What a damaged or truncated workbook raises while it is opened and read: broken ZIP data,
-#: broken XML (ElementTree's and lxml's parse errors are SyntaxErrors), missing parts.
-UNREADABLE = (
-    InvalidFileException,
-    zipfile.BadZipFile,
-    zlib.error,
-    EOFError,
-    KeyError,
-    OSError,
-    ValueError,
-    SyntaxError,
-)
+UNREADABLE = UNREADABLE_WORKBOOK
 
 
-def _unreadable(exc: Exception) -> tuple[str, int, str]:
+def _unreadable(exc: BaseException) -> tuple[str, int, str]:
     return ("", 0, _("not a readable XLSX workbook (%(error)s)") % {"error": type(exc).__name__})
 
 

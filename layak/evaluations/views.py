@@ -10,18 +10,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from layak.accounts.models import Agency
-from layak.core.audit import audit_record
+from layak.accounts.scope import city_of, require_city
 from layak.core.charts import Bar, bar_chart
 from layak.core.errors import ConflictError, ImportRejected
 from layak.core.exports import xlsx_response
-from layak.core.models import AuditAction
+from layak.core.forms import invalid_form_response, run_form, submit
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.evaluations import services
@@ -32,7 +32,6 @@ from layak.evaluations.awards import (
     awards_of,
     can_manage_awards,
 )
-from layak.evaluations.exports import recap_xlsx
 from layak.evaluations.forms import (
     AnswerForm,
     AwardForm,
@@ -76,6 +75,7 @@ from layak.evaluations.permissions import (
     get_evidence_for,
     instruments_visible_to,
     is_secretariat,
+    opening_city,
     reads_all_answers,
 )
 from layak.evaluations.selectors import (
@@ -83,6 +83,7 @@ from layak.evaluations.selectors import (
     cycle_scorecard,
     gap_analysis,
     group_progress,
+    known_agency_codes,
     load_cycle_data,
     next_band,
     scorecard_of,
@@ -91,25 +92,8 @@ from layak.evaluations.selectors import (
     work_progress,
 )
 from layak.evaluations.spreadsheet import Row, read_xlsx
-from layak.indicators.permissions import city_of
-from layak.regions.selectors import home_region
 
 BAND_ROWS = 8
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    return xlsx_response(filename, content)
-
-
-def _known_agencies(user: Any) -> set[str]:
-    """The agency codes a workbook may name: the person's city's; for national
-    administrators (who load the shared instruments) those known in any city."""
-    agency = user.agency
-    if agency is None or agency.region is None:
-        return set(
-            Agency.objects.filter(region__isnull=False).values_list("code", flat=True).distinct()
-        )
-    return set(agency.region.agencies.values_list("code", flat=True))
 
 
 @login_required
@@ -123,18 +107,21 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
     may_load = can_load_instruments(request.user)
     if request.method == "POST":
         require(may_load)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = instrument_import_with_notes(
-                    sheets=read_xlsx(upload),
-                    known_agencies=_known_agencies(request.user),
+        try:
+            outcome = run_form(
+                form,
+                lambda data: instrument_import_with_notes(
+                    sheets=read_xlsx(data["file"]),
+                    known_agencies=known_agency_codes(request.user),
                     actor=request.user,
-                    source_name=upload.name,
-                )
-            except ImportRejected as rejected:
-                errors = rejected.errors
-            else:
+                    source_name=data["file"].name,
+                ),
+            )
+        except ImportRejected as rejected:
+            errors = rejected.errors
+        else:
+            if outcome.ok and outcome.value is not None:
+                result = outcome.value
                 messages.success(
                     request, _("Instrument %(name)s loaded.") % {"name": result.instrument}
                 )
@@ -145,18 +132,16 @@ def instrument_list(request: HttpRequest) -> HttpResponse:
         (instrument, can_change_bands(request.user, instrument))
         for instrument in instruments_visible_to(request.user).select_related("frozen_by")
     ]
-    return render(
-        request,
-        "evaluations/instrument_list.html",
-        {
-            "instruments": instruments,
-            "form": form,
-            "errors": errors,
-            "can_manage": may_load,
-            "can_freeze": can_freeze_instruments(request.user),
-        },
-        status=400 if errors or (form.is_bound and form.errors) else 200,
-    )
+    context = {
+        "instruments": instruments,
+        "form": form,
+        "errors": errors,
+        "can_manage": may_load,
+        "can_freeze": can_freeze_instruments(request.user),
+    }
+    if request.method == "POST":
+        return invalid_form_response(request, "evaluations/instrument_list.html", context)
+    return render(request, "evaluations/instrument_list.html", context)
 
 
 @login_required
@@ -165,8 +150,8 @@ def instrument_download(request: HttpRequest, pk: int) -> HttpResponse:
     instrument = instruments_visible_to(request.user).filter(pk=pk).first()
     if instrument is None:
         raise Http404
-    return _xlsx(
-        instrument_export(instrument), f"instrument-{instrument.year}-{instrument.pk}.xlsx"
+    return xlsx_response(
+        f"instrument-{instrument.year}-{instrument.pk}.xlsx", instrument_export(instrument)
     )
 
 
@@ -193,29 +178,24 @@ def instrument_freeze(request: HttpRequest, pk: int) -> HttpResponse:
 @menu("evaluations")
 def cycle_list(request: HttpRequest) -> HttpResponse:
     require(can_use_evaluation(request.user))
-    form = CycleOpenForm(request.POST or None)
-    if request.method == "POST":
-        require(can_open_cycle(request.user))
-        agency = getattr(request.user, "agency", None)
-        city = agency.region if agency is not None else home_region()
-        if form.is_valid() and city is not None:
-            try:
-                cycle = services.cycle_open(actor=request.user, city=city, **form.cleaned_data)
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("Cycle %(year)s opened.") % {"year": cycle.year})
-                return redirect("evaluations:cycle", pk=cycle.pk)
-    return render(
+    context = {
+        "cycles": cycles_visible_to(request.user),
+        "form": CycleOpenForm(),
+        "can_open": can_open_cycle(request.user),
+        "can_import_history": can_import_history(request.user),
+    }
+    if request.method != "POST":
+        return render(request, "evaluations/cycle_list.html", context)
+    require(can_open_cycle(request.user))
+    city = opening_city(request.user)
+    return submit(
         request,
-        "evaluations/cycle_list.html",
-        {
-            "cycles": cycles_visible_to(request.user),
-            "form": form,
-            "can_open": can_open_cycle(request.user),
-            "can_import_history": can_import_history(request.user),
-        },
-        status=400 if form.is_bound and form.errors else 200,
+        CycleOpenForm(request.POST),
+        lambda data: services.cycle_open(actor=request.user, city=city, **data),
+        success=lambda cycle: _("Cycle %(year)s opened.") % {"year": cycle.year},
+        redirect_to=lambda cycle: reverse("evaluations:cycle", args=[cycle.pk]),
+        template="evaluations/cycle_list.html",
+        context=context,
     )
 
 
@@ -320,7 +300,35 @@ def _answer_page(
     review_conflict: bool = False,
 ) -> HttpResponse:
     """The answer page; a conflict (of a save or of a review) answers 409 with the stored
-    version shown above the form."""
+    version shown above the form, a refused form 400 (``core.forms``)."""
+    context = _answer_context(
+        request,
+        answer,
+        form=form,
+        review_form=review_form,
+        conflict=conflict,
+        review_conflict=review_conflict,
+    )
+    if conflict is not None:
+        return render(request, ANSWER_TEMPLATE, context, status=409)
+    if any(f is not None and f.is_bound and f.errors for f in (form, review_form)):
+        return invalid_form_response(request, ANSWER_TEMPLATE, context)
+    return render(request, ANSWER_TEMPLATE, context)
+
+
+ANSWER_TEMPLATE = "evaluations/answer_detail.html"
+
+
+def _answer_context(
+    request: HttpRequest,
+    answer: Answer,
+    *,
+    form: AnswerForm | None = None,
+    review_form: ReviewForm | None = None,
+    conflict: object = None,
+    review_conflict: bool = False,
+) -> dict[str, Any]:
+    """Everything the answer page shows; the forms not given are fresh."""
     options = _options(answer)
     can = {a: _allowed(request.user, answer.pk, a) for a in ("edit", "review", "verify")}
     if form is None:
@@ -338,40 +346,35 @@ def _answer_page(
         review_form = ReviewForm(initial={"version": answer.version})
     from layak.evaluations.suggestions import suggestions_for
 
-    return render(
-        request,
-        "evaluations/answer_detail.html",
-        {
-            "answer": answer,
-            "options": options,
-            "form": form,
-            "conflict": conflict,
-            "review_conflict": review_conflict,
-            "can": can,
-            "evidence": answer.evidence.all(),
-            "evidence_form": EvidenceForm(),
-            "review_form": review_form,
-            "suggestions": suggestions_for(answer),
-            "verify_form": VerifyForm(
-                initial={
-                    "option": str(answer.verified_option_id or ""),
-                    "note": answer.verification_note,
-                },
-                answer=answer,
-                options=options,
-            ),
-            "history": answer.revisions.select_related("option", "changed_by")[:50],
-            "assigned": answer.cycle.assignments.filter(question=answer.question)
-            .select_related("agency")
-            .order_by("agency__name"),
-            "city_agencies": (
-                Agency.objects.filter(region=answer.cycle.region, is_active=True).order_by("name")
-                if is_secretariat(request.user) and answer.cycle.status == CycleStatus.OPEN
-                else None
-            ),
-        },
-        status=409 if conflict is not None else (400 if form.is_bound and form.errors else 200),
-    )
+    return {
+        "answer": answer,
+        "options": options,
+        "form": form,
+        "conflict": conflict,
+        "review_conflict": review_conflict,
+        "can": can,
+        "evidence": answer.evidence.all(),
+        "evidence_form": EvidenceForm(),
+        "review_form": review_form,
+        "suggestions": suggestions_for(answer),
+        "verify_form": VerifyForm(
+            initial={
+                "option": str(answer.verified_option_id or ""),
+                "note": answer.verification_note,
+            },
+            answer=answer,
+            options=options,
+        ),
+        "history": answer.revisions.select_related("option", "changed_by")[:50],
+        "assigned": answer.cycle.assignments.filter(question=answer.question)
+        .select_related("agency")
+        .order_by("agency__name"),
+        "city_agencies": (
+            Agency.objects.filter(region=answer.cycle.region, is_active=True).order_by("name")
+            if is_secretariat(request.user) and answer.cycle.status == CycleStatus.OPEN
+            else None
+        ),
+    }
 
 
 @login_required
@@ -382,22 +385,24 @@ def answer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return _answer_page(request, answer)
     answer = get_answer_for(request.user, pk, action="edit")
     form = AnswerForm(request.POST, answer=answer, options=_options(answer))
-    if not form.is_valid():
-        return _answer_page(request, answer, form=form)
     try:
-        services.answer_save(
-            actor=request.user,
-            answer=answer,
-            expected_version=form.cleaned_data["version"],
-            option=form.chosen_option(),
-            explanation=form.cleaned_data["explanation"],
-            data_values=form.data_values(),
+        outcome = run_form(
+            form,
+            lambda data: services.answer_save(
+                actor=request.user,
+                answer=answer,
+                expected_version=data["version"],
+                option=form.chosen_option(),
+                explanation=data["explanation"],
+                data_values=form.data_values(),
+            ),
         )
     except ConflictError as error:
         return _answer_page(request, answer, form=form, conflict=error.current)
-    except ValidationError as error:
-        form.add_error(None, error)
+    if not outcome.ok:
         return _answer_page(request, answer, form=form)
+    # The answer is saved; sending it for review is a second step, refused with a message on
+    # the saved answer's page (the form itself was accepted).
     if "submit" not in request.POST:
         messages.success(request, _("Answer saved."))
         return redirect("evaluations:answer", pk=pk)
@@ -429,16 +434,16 @@ def _allowed(user: Any, pk: int, action: str) -> bool:
 def answer_review(request: HttpRequest, pk: int) -> HttpResponse:
     answer = get_answer_for(request.user, pk, action="review")
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose accept or return."))
-        return redirect("evaluations:answer", pk=pk)
     try:
-        services.answer_review(
-            actor=request.user,
-            answer=answer,
-            expected_version=form.cleaned_data["version"],
-            accept=form.cleaned_data["decision"] == "accept",
-            note=form.cleaned_data["note"],
+        outcome = run_form(
+            form,
+            lambda data: services.answer_review(
+                actor=request.user,
+                answer=answer,
+                expected_version=data["version"],
+                accept=data["decision"] == "accept",
+                note=data["note"],
+            ),
         )
     except ConflictError as error:
         # Like a save conflict: the stored answer is shown, the review form keeps the
@@ -454,10 +459,9 @@ def answer_review(request: HttpRequest, pk: int) -> HttpResponse:
         return _answer_page(
             request, current, review_form=review_form, conflict=error.current, review_conflict=True
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Review recorded."))
+    if not outcome.ok:
+        return _answer_page(request, answer, review_form=form)
+    messages.success(request, _("Review recorded."))
     return redirect("evaluations:answer", pk=pk)
 
 
@@ -466,37 +470,39 @@ def answer_review(request: HttpRequest, pk: int) -> HttpResponse:
 def answer_verify(request: HttpRequest, pk: int) -> HttpResponse:
     answer = get_answer_for(request.user, pk, action="verify")
     form = VerifyForm(request.POST, answer=answer, options=_options(answer))
-    if form.is_valid():
-        services.answer_verify(
+    return submit(
+        request,
+        form,
+        lambda data: services.answer_verify(
             actor=request.user,
             answer=answer,
-            option=form.options.get(form.cleaned_data["option"]),
-            note=form.cleaned_data["note"],
-        )
-        messages.success(request, _("Verification recorded."))
-    else:
-        messages.error(request, _("Choose the verified answer."))
-    return redirect("evaluations:answer", pk=pk)
+            option=form.options.get(data["option"]),
+            note=data["note"],
+        ),
+        success=_("Verification recorded."),
+        redirect_to=reverse("evaluations:answer", args=[pk]),
+        template=ANSWER_TEMPLATE,
+        context=lambda: _answer_context(request, answer),
+        form_name="verify_form",
+    )
 
 
 @login_required
 @require_POST
 def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     answer = get_answer_for(request.user, pk, action="edit")
-    form = EvidenceForm(request.POST, request.FILES)
-    if form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            services.evidence_add(
-                actor=request.user, answer=answer, upload=upload, name=upload.name
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("evaluations:answer", pk=pk)
-        messages.success(request, _("Evidence attached."))
-    else:
-        messages.error(request, _("Choose a file."))
-    return redirect("evaluations:answer", pk=pk)
+    return submit(
+        request,
+        EvidenceForm(request.POST, request.FILES),
+        lambda data: services.evidence_add(
+            actor=request.user, answer=answer, upload=data["file"], name=data["file"].name
+        ),
+        success=_("Evidence attached."),
+        redirect_to=reverse("evaluations:answer", args=[pk]),
+        template=ANSWER_TEMPLATE,
+        context=lambda: _answer_context(request, answer),
+        form_name="evidence_form",
+    )
 
 
 @login_required
@@ -596,11 +602,8 @@ def cycle_whatif(request: HttpRequest, pk: int) -> HttpResponse:
 def cycle_export(request: HttpRequest, pk: int) -> HttpResponse:
     """The recap lists every agency's scores and statuses: for those who read all answers."""
     cycle = get_cycle_for(request.user, pk, action="export")
-    content = recap_xlsx(cycle)
-    audit_record(
-        actor=request.user, action=AuditAction.EXPORT, obj=cycle, region_code=cycle.region.code
-    )
-    return _xlsx(content, f"rekap-kla-{cycle.region.code}-{cycle.year}.xlsx")
+    content = services.cycle_recap_export(actor=request.user, cycle=cycle)
+    return xlsx_response(f"rekap-kla-{cycle.region.code}-{cycle.year}.xlsx", content)
 
 
 @login_required
@@ -639,21 +642,10 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
             if not unchanged:
                 changes.append((question, impossible, efforts))
         if not errors:
-            # All or nothing: one refused question leaves every other question as it was.
-            code = ""
             try:
-                with transaction.atomic():
-                    for question, impossible, efforts in changes:
-                        code = question.label
-                        services.planning_set(
-                            actor=request.user,
-                            cycle=cycle,
-                            question=question,
-                            impossible=impossible,
-                            efforts=efforts,
-                        )
+                services.planning_set_many(actor=request.user, cycle=cycle, changes=changes)
             except ValidationError as error:
-                errors.append(f"{code}: {' '.join(error.messages)}")
+                errors.extend(error.messages)
         if not errors:
             messages.success(request, _("Planning saved."))
             return redirect("evaluations:cycle_gap", pk=cycle.pk)
@@ -675,12 +667,10 @@ def cycle_planning(request: HttpRequest, pk: int) -> HttpResponse:
         )
         for question in questions
     ]
-    return render(
-        request,
-        "evaluations/cycle_planning.html",
-        {"cycle": cycle, "rows": rows, "errors": errors},
-        status=400 if errors else 200,
-    )
+    context = {"cycle": cycle, "rows": rows, "errors": errors}
+    if errors:
+        return invalid_form_response(request, "evaluations/cycle_planning.html", context)
+    return render(request, "evaluations/cycle_planning.html", context)
 
 
 @login_required
@@ -767,12 +757,7 @@ def report_download(request: HttpRequest, pk: int) -> FileResponse:
     ).first()
     if report is None:
         raise Http404
-    audit_record(
-        actor=request.user,
-        action=AuditAction.DOWNLOAD,
-        obj=report,
-        region_code=report.cycle.region.code,
-    )
+    services.report_download_record(actor=request.user, report=report)
     return FileResponse(
         report.file.open("rb"),
         as_attachment=True,
@@ -810,12 +795,14 @@ def instrument_bands(request: HttpRequest, pk: int) -> HttpResponse:
         for b in instrument.bands.order_by("order", "min_points")
     ]
     current += [dict.fromkeys(columns, "")] * (BAND_ROWS - len(current))
-    return render(
-        request,
-        "evaluations/instrument_bands.html",
-        {"instrument": instrument, "rows": list(enumerate(current[:BAND_ROWS])), "errors": errors},
-        status=400 if errors else 200,
-    )
+    context = {
+        "instrument": instrument,
+        "rows": list(enumerate(current[:BAND_ROWS])),
+        "errors": errors,
+    }
+    if errors:
+        return invalid_form_response(request, "evaluations/instrument_bands.html", context)
+    return render(request, "evaluations/instrument_bands.html", context)
 
 
 @login_required
@@ -846,37 +833,31 @@ def answer_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
 def award_list(request: HttpRequest) -> HttpResponse:
     """The categories the city was awarded, year by year; the secretariat records them."""
     require(can_use_evaluation(request.user))
-    city = city_of(request.user)
-    if city is None:
-        raise PermissionDenied
+    city = require_city(request.user)
     manage = can_manage_awards(request.user)
-    initial: dict[str, Any] = {}
-    year = request.GET.get("year", "")
-    editing = (
-        awards_of(city).filter(year=int(year)).first()
-        if year.isascii() and year.isdigit()
-        else None
-    )
-    if editing is not None:
-        initial = {f: getattr(editing, f) for f in AwardForm.base_fields}
-    form = AwardForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        require(manage)
-        if form.is_valid():
-            try:
-                award = award_save(
-                    actor=request.user, city=city, data=AwardData(**form.cleaned_data)
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                messages.success(request, _("The year %(year)s is saved.") % {"year": award.year})
-                return redirect("evaluations:awards")
-    return render(
+    context = {"awards": awards_of(city), "can_manage": manage, "city": city}
+    if request.method != "POST":
+        year = request.GET.get("year", "")
+        editing = (
+            awards_of(city).filter(year=int(year)).first()
+            if year.isascii() and year.isdigit()
+            else None
+        )
+        initial = (
+            {f: getattr(editing, f) for f in AwardForm.base_fields} if editing is not None else {}
+        )
+        return render(
+            request, "evaluations/award_list.html", {**context, "form": AwardForm(initial=initial)}
+        )
+    require(manage)
+    return submit(
         request,
-        "evaluations/award_list.html",
-        {"awards": awards_of(city), "form": form, "can_manage": manage, "city": city},
-        status=400 if form.is_bound and form.errors else 200,
+        AwardForm(request.POST),
+        lambda data: award_save(actor=request.user, city=city, data=AwardData(**data)),
+        success=lambda award: _("The year %(year)s is saved.") % {"year": award.year},
+        redirect_to=reverse("evaluations:awards"),
+        template="evaluations/award_list.html",
+        context=context,
     )
 
 

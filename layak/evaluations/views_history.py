@@ -11,10 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from layak.accounts.scope import city_of
 from layak.core.errors import ImportRejected
+from layak.core.forms import invalid_form_response, run_form, submit
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.evaluations.awards import can_manage_awards
@@ -26,7 +29,7 @@ from layak.evaluations.history import (
     history_remove,
     read_history_xlsx,
 )
-from layak.evaluations.models import Award, Indicator, OfficialScore
+from layak.evaluations.models import Award, Cycle, Indicator, OfficialScore
 from layak.evaluations.official import official_comparison, official_record
 from layak.evaluations.permissions import (
     can_import_history,
@@ -36,7 +39,6 @@ from layak.evaluations.permissions import (
     get_cycle_for,
     instruments_visible_to,
 )
-from layak.indicators.permissions import city_of
 
 
 @login_required
@@ -52,40 +54,42 @@ def history_import_page(request: HttpRequest) -> HttpResponse:
     )
     groups: list[tuple[str, list[HistoryProblem]]] = []
     errors: list[tuple[int, str]] = []
-    if request.method == "POST" and city is not None and form.is_valid():
-        upload = form.cleaned_data["file"]
+    if request.method == "POST" and city is not None:
         try:
-            cycle = history_import(
-                actor=request.user,
-                region=city,
-                instrument=form.cleaned_data["instrument"],
-                year=form.cleaned_data["year"],
-                sheets=read_history_xlsx(upload),
-                source_name=upload.name,
+            outcome = run_form(
+                form,
+                lambda data: history_import(
+                    actor=request.user,
+                    region=city,
+                    instrument=data["instrument"],
+                    year=data["year"],
+                    sheets=read_history_xlsx(data["file"]),
+                    source_name=data["file"].name,
+                ),
             )
         except HistoryRejected as rejected:
             groups = rejected.by_sheet()
         except ImportRejected as rejected:
             errors = rejected.errors
         else:
-            messages.success(
-                request,
-                _("The %(year)s cycle was imported as history (closed).") % {"year": cycle.year},
-            )
-            return redirect("evaluations:cycle", pk=cycle.pk)
-    refused = bool(groups or errors)
-    return render(
-        request,
-        "evaluations/history_import.html",
-        {
-            "form": form,
-            "city": city,
-            "groups": groups,
-            "errors": errors,
-            "error_count": sum(len(p) for _s, p in groups) + len(errors),
-        },
-        status=400 if refused or (form.is_bound and form.errors) else 200,
-    )
+            if outcome.ok and outcome.value is not None:
+                cycle = outcome.value
+                messages.success(
+                    request,
+                    _("The %(year)s cycle was imported as history (closed).")
+                    % {"year": cycle.year},
+                )
+                return redirect("evaluations:cycle", pk=cycle.pk)
+    context = {
+        "form": form,
+        "city": city,
+        "groups": groups,
+        "errors": errors,
+        "error_count": sum(len(p) for _s, p in groups) + len(errors),
+    }
+    if request.method == "POST":
+        return invalid_form_response(request, "evaluations/history_import.html", context)
+    return render(request, "evaluations/history_import.html", context)
 
 
 @login_required
@@ -115,44 +119,55 @@ def cycle_official(request: HttpRequest, pk: int) -> HttpResponse:
         initial=initial,
         indicators=indicators,
     )
-    if request.method == "POST":
-        require(editable)
-        if form.is_valid():
-            try:
-                official_record(
-                    actor=request.user,
-                    cycle=cycle,
-                    scores=form.values(),
-                    total=form.cleaned_data.get("total"),
-                    category=form.cleaned_data.get("category", ""),
-                )
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for key, problems in error.message_dict.items():
-                        name = f"indicator_{key}" if key.isdigit() else key
-                        for problem in problems:
-                            form.add_error(name if name in form.fields else None, problem)
-                else:
-                    form.add_error(None, error)
-            else:
-                messages.success(request, _("The official scores are saved."))
-                return redirect("evaluations:cycle_official", pk=cycle.pk)
-    comparison = official_comparison(cycle)
-    field_of = {i.code: form[f"indicator_{i.pk}"] for i in indicators}
-    rows = [(row, field_of.get(row.code)) for row in comparison.indicators]
-    return render(
-        request,
-        "evaluations/official_cycle.html",
-        {
+
+    def page() -> dict[str, Any]:
+        comparison = official_comparison(cycle)
+        field_of = {i.code: form[f"indicator_{i.pk}"] for i in indicators}
+        return {
             "cycle": cycle,
             "comparison": comparison,
-            "rows": rows,
+            "rows": [(row, field_of.get(row.code)) for row in comparison.indicators],
             "form": form,
             "editable": editable,
             "manage_award": manage_award,
-        },
-        status=400 if form.is_bound and form.errors else 200,
+        }
+
+    if request.method != "POST":
+        return render(request, "evaluations/official_cycle.html", page())
+    require(editable)
+    return submit(
+        request,
+        form,
+        lambda data: _official_record(request, cycle, form, data),
+        success=_("The official scores are saved."),
+        redirect_to=reverse("evaluations:cycle_official", args=[cycle.pk]),
+        template="evaluations/official_cycle.html",
+        context=page,
     )
+
+
+def _official_record(
+    request: HttpRequest, cycle: Cycle, form: OfficialForm, data: dict[str, Any]
+) -> None:
+    """:func:`official_record`, its errors keyed by indicator pk renamed to the form's
+    ``indicator_<pk>`` fields so that they land next to their input."""
+    try:
+        official_record(
+            actor=request.user,
+            cycle=cycle,
+            scores=form.values(),
+            total=data.get("total"),
+            category=data.get("category", ""),
+        )
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {
+                (f"indicator_{key}" if key.isdigit() else key): problems
+                for key, problems in error.error_dict.items()
+            }
+        ) from error
 
 
 @login_required

@@ -26,3 +26,20 @@ class FamiliesConfig(AppConfig):
 
         register_document(DocumentKind(name=CERTIFICATE_PDF, build=certificate_build))
         derived.register(derived.Derivation("puspaga-layanan", puspaga_monthly_rows))
+
+        # Its menu entries and its demo data (issue #14: core imports no app).
+        from layak.core import navigation
+        from layak.core.demo import DemoSeeder, register_seeder
+        from layak.families import permissions
+        from layak.families.demo import seed_families
+
+        navigation.register(
+            navigation.MenuEntry(
+                "families",
+                _("Puspaga"),
+                "families:home",
+                permissions.can_use_families,
+                order=70,
+            )
+        )
+        register_seeder(DemoSeeder("families", seed_families, order=50))

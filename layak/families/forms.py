@@ -9,8 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from layak.cases.forms import kelurahan_choices
-from layak.cases.models import Sex
+from layak.core.choices import Sex
 from layak.families.models import (
     BookingStatus,
     FollowUp,
@@ -22,6 +21,7 @@ from layak.families.models import (
 )
 from layak.families.selectors import Slot
 from layak.regions.models import Region
+from layak.regions.selectors import kelurahan_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -16,8 +16,10 @@ consent and carries only what it covers into the case intake.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layak.core.crypto import EncryptedCharField, EncryptedTextField
@@ -247,6 +249,24 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"booking:{self.pk}"
+
+    @property
+    def has_started(self) -> bool:
+        """Whether the appointment's time has come: from then on the counsellor records
+        whether the family came."""
+        return bool(self.starts_at <= timezone.now())
+
+    @property
+    def awaits_session(self) -> bool:
+        """Booked or attended and no session recorded for it yet: the session can be
+        recorded."""
+        if self.status not in (BookingStatus.BOOKED, BookingStatus.ATTENDED):
+            return False
+        try:
+            self.session  # noqa: B018 - the reverse one-to-one raises when there is none
+        except ObjectDoesNotExist:
+            return True
+        return False
 
 
 class Session(models.Model):

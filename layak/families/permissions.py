@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from layak.accounts.roles import Role
+from layak.accounts.scope import city_id_of, city_of
 from layak.core.identity import IdentityAccess
 from layak.core.permissions import always, get_object_for, has_role, is_superuser, user_roles
 from layak.families.models import (
@@ -30,6 +31,7 @@ from layak.families.models import (
     Topic,
 )
 from layak.regions.models import Region
+from layak.regions.selectors import home_region
 
 is_counsellor = has_role(Role.COUNSELLOR)
 reads_counts = has_role(Role.COUNSELLOR, Role.SECRETARIAT, Role.ADMIN, Role.LEADERSHIP)
@@ -40,30 +42,21 @@ def _active(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def user_city_id(user: Any) -> int | None:
-    """The kab/kota of the person's agency (None: no agency, a province or a ministry)."""
-    agency = getattr(user, "agency", None)
-    if agency is None or agency.region_id is None:
-        return None
-    return int(agency.region_id) if agency.region.depth == 2 else None
-
-
 def can_counsel(user: Any) -> bool:
-    return _active(user) and bool(is_counsellor(user)) and user_city_id(user) is not None
+    """A counsellor of an agency of a kab/kota (``accounts.scope.city_of``)."""
+    return _active(user) and bool(is_counsellor(user)) and city_of(user) is not None
 
 
 def counts_city(user: Any) -> Region | None:
-    """The kab/kota whose counts ``user`` may read; None: none."""
+    """The kab/kota whose counts ``user`` may read; None: none. Readers of the counts read
+    their own kab/kota (``accounts.scope.city_of``); a superuser without one reads the
+    deployment's home kab/kota (read-only: counts never show a family)."""
     if not _active(user) or not (reads_counts(user) or is_superuser(user)):
         return None
-    city_id = user_city_id(user)
-    if city_id is not None:
-        return Region.objects.get(pk=city_id)
-    if is_superuser(user):
-        from layak.regions.selectors import home_region
-
+    city = city_of(user)
+    if city is None and is_superuser(user):
         return home_region()
-    return None
+    return city
 
 
 def can_view_counts(user: Any) -> bool:
@@ -76,7 +69,7 @@ def can_use_families(user: Any) -> bool:
 
 
 def can_manage_points(user: Any) -> bool:
-    return _active(user) and bool(is_city_admin(user)) and user_city_id(user) is not None
+    return _active(user) and bool(is_city_admin(user)) and city_of(user) is not None
 
 
 def can_see_points(user: Any) -> bool:
@@ -87,8 +80,9 @@ def can_see_points(user: Any) -> bool:
 
 
 def _counsellor_city(user: Any) -> int | None:
-    """The kab/kota a counsellor works in; None for everyone who does not counsel."""
-    return user_city_id(user) if can_counsel(user) else None
+    """The kab/kota a counsellor works in (``accounts.scope.city_id_of``); None for everyone
+    who does not counsel."""
+    return city_id_of(user) if can_counsel(user) else None
 
 
 def families_visible_to(user: Any) -> QuerySet[Family]:
@@ -223,7 +217,7 @@ def get_handoff_for(user: Any, pk: Any) -> HandOff:
 
 
 def points_visible_to(user: Any) -> QuerySet[ServicePoint]:
-    city_id = user_city_id(user)
+    city_id = city_id_of(user)
     if city_id is None or not can_see_points(user):
         return ServicePoint.objects.none()
     return ServicePoint.objects.filter(region_id=city_id)

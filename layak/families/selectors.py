@@ -26,6 +26,7 @@ from layak.families.models import (
     HOLDS_SLOT,
     Booking,
     BookingStatus,
+    Certificate,
     Mode,
     Schedule,
     ServicePoint,
@@ -454,9 +455,12 @@ class CertificateCheck:
     valid: bool
 
 
-def certificate_check(number: str) -> CertificateCheck | None:
-    from layak.families.models import Certificate
+def session_certificate(session: Session) -> Certificate | None:
+    """The certificate issued for ``session``, if any."""
+    return Certificate.objects.filter(session=session).first()
 
+
+def certificate_check(number: str) -> CertificateCheck | None:
     certificate = (
         Certificate.objects.filter(number=number.strip().upper())
         .select_related("service_point")

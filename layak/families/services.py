@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layak.accounts.models import User
+from layak.accounts.scope import city_id_of, require_city
 from layak.cases.models import Channel, Report
 from layak.cases.services import ReportData, public_status, report_from_partner
 from layak.core.audit import audit_record
@@ -118,7 +119,7 @@ def family_viewed(*, actor: Any, family: Family, fields: Iterable[str] = FAMILY_
 def family_assign(*, actor: Any, family: Family, counsellor: User) -> Family:
     if not has_counsellor_role(counsellor) or counsellor.agency is None:
         raise ValidationError({"counsellor": _("Choose a Puspaga counsellor.")})
-    if counsellor.agency.region_id != family.region_id:
+    if city_id_of(counsellor) != family.region_id:
         raise ValidationError({"counsellor": _("Choose a counsellor of this kab/kota.")})
     family.assigned_counsellor = counsellor
     family.save(update_fields=["assigned_counsellor"])
@@ -253,14 +254,6 @@ def booking_request_public(*, city: Region, data: RequestData) -> Booking:
     )
 
 
-def _city_of(actor: Any) -> Region:
-    agency = getattr(actor, "agency", None)
-    if agency is None or agency.region is None:
-        raise PermissionDenied
-    region: Region = agency.region
-    return region
-
-
 @transaction.atomic
 def booking_register_desk(
     *, actor: Any, data: RequestData, family: Family | None = None
@@ -268,7 +261,7 @@ def booking_register_desk(
     """A family registered at the desk (new, or ``family`` already known), booked into a slot."""
     if family is None:
         family = family_create(
-            actor=actor, city=_city_of(actor), data=data.family, source=Source.DESK
+            actor=actor, city=require_city(actor), data=data.family, source=Source.DESK
         )
     return _book_slot_key(
         actor=actor,
@@ -597,7 +590,7 @@ def schedule_add(*, actor: Any, data: ScheduleData) -> Schedule:
     counsellor = data.counsellor
     if not has_counsellor_role(counsellor) or counsellor.agency is None:
         raise ValidationError({"counsellor": _("Choose a Puspaga counsellor.")})
-    if counsellor.agency.region_id != data.service_point.region_id:
+    if city_id_of(counsellor) != data.service_point.region_id:
         raise ValidationError({"counsellor": _("Choose a counsellor of this kab/kota.")})
     schedule = Schedule(
         service_point=data.service_point,

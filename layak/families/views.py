@@ -14,21 +14,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from layak.cases.services import public_throttled
+from layak.accounts.scope import city_id_of, require_city
 from layak.core.disclosure import hidden_mark, legend_text, publishes
 from layak.core.exports import csv_response
+from layak.core.forms import form_page, invalid_form_response, run_form
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
-from layak.families import selectors, services
+from layak.core.throttles import public_throttled
+from layak.families import exports, selectors, services
 from layak.families.forms import (
     AttendanceForm,
     CertificateCheckForm,
@@ -42,7 +44,7 @@ from layak.families.forms import (
     SessionForm,
     WalkInSessionForm,
 )
-from layak.families.models import Certificate, ServicePoint
+from layak.families.models import Booking, ServicePoint
 from layak.families.permissions import (
     can_add_schedule,
     can_counsel,
@@ -60,25 +62,9 @@ from layak.families.permissions import (
     may_session,
     points_visible_to,
     schedules_visible_to,
-    user_city_id,
 )
 from layak.regions.models import Region
 from layak.regions.selectors import home_region
-
-
-def _errors_to_form(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _city(user: Any) -> Region:
-    city_id = user_city_id(user)
-    if city_id is None:
-        raise PermissionDenied
-    return Region.objects.get(pk=city_id)
 
 
 def _year(value: str | None) -> int:
@@ -109,7 +95,6 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "bookings": bookings,
             "page": page,
-            "now": timezone.now(),
             "can_manage_points": can_manage_points(user),
         },
     )
@@ -124,35 +109,39 @@ def booking_new(request: HttpRequest) -> HttpResponse:
     """Register a family at the desk and book a slot."""
     user = request.user
     require(can_counsel(user))
-    city = _city(user)
+    city = require_city(user)
     slots = selectors.free_slots(city, now=timezone.now() - selectors.min_notice())
     form = DeskBookingForm(request.POST or None, city=city, slots=slots)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            booking = services.booking_register_desk(
-                actor=user,
-                data=services.RequestData(
-                    family=services.FamilyData(
-                        name=data["name"],
-                        phone=data["phone"],
-                        email=data["email"],
-                        kelurahan=data["kelurahan"],
-                    ),
-                    slot_key=data["slot"],
-                    mode=data["mode"],
-                    topic=data["topic"],
-                    note=data["note"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Booked."))
-            if booking.counsellor_id == user.pk:
-                return redirect("families:booking", booking.pk)
-            return redirect("families:home")
-    return render(request, "families/booking_form.html", {"form": form})
+
+    def after(booking: Booking) -> str:
+        if booking.counsellor_id == user.pk:
+            return reverse("families:booking", args=[booking.pk])
+        return reverse("families:home")
+
+    return form_page(
+        request,
+        form,
+        lambda data: services.booking_register_desk(actor=user, data=_request_data(data)),
+        success=_("Booked."),
+        redirect_to=after,
+        template="families/booking_form.html",
+    )
+
+
+def _request_data(data: dict[str, Any]) -> services.RequestData:
+    """A family's request from the desk's or the public form's cleaned data."""
+    return services.RequestData(
+        family=services.FamilyData(
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            kelurahan=data["kelurahan"],
+        ),
+        slot_key=data["slot"],
+        mode=data["mode"],
+        topic=data["topic"],
+        note=data["note"],
+    )
 
 
 @login_required
@@ -216,22 +205,22 @@ def booking_session(request: HttpRequest, pk: int) -> HttpResponse:
             "topic": booking.topic,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.session_record(
-                actor=user,
-                family=booking.family,
-                booking=booking,
-                data=_session_data(form.cleaned_data),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Session recorded."))
-            return redirect("families:session", session.pk)
-    return render(
-        request, "families/session_form.html", {"form": form, "booking": booking, "family": None}
+    context = {"booking": booking, "family": None}
+    return form_page(
+        request,
+        form,
+        lambda data: services.session_record(
+            actor=user, family=booking.family, booking=booking, data=_session_data(data)
+        ),
+        success=_("Session recorded."),
+        redirect_to=_session_url,
+        template="families/session_form.html",
+        context=context,
     )
+
+
+def _session_url(session: Any) -> str:
+    return reverse("families:session", args=[session.pk])
 
 
 # -- families --------------------------------------------------------------------------------
@@ -263,25 +252,24 @@ def family_book(request: HttpRequest, pk: int) -> HttpResponse:
     family = get_family_for(user, pk, action="book")
     slots = selectors.free_slots(family.region, now=timezone.now() - selectors.min_notice())
     form = RebookForm(request.POST or None, slots=slots)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.booking_register_desk(
-                actor=user,
-                family=family,
-                data=services.RequestData(
-                    family=services.FamilyData(name=""),
-                    slot_key=data["slot"],
-                    mode=data["mode"],
-                    topic=data["topic"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Booked."))
-            return redirect("families:family", family.pk)
-    return render(request, "families/rebook_form.html", {"form": form, "family": family})
+    return form_page(
+        request,
+        form,
+        lambda data: services.booking_register_desk(
+            actor=user,
+            family=family,
+            data=services.RequestData(
+                family=services.FamilyData(name=""),
+                slot_key=data["slot"],
+                mode=data["mode"],
+                topic=data["topic"],
+            ),
+        ),
+        success=_("Booked."),
+        redirect_to=reverse("families:family", args=[family.pk]),
+        template="families/rebook_form.html",
+        context={"family": family},
+    )
 
 
 @login_required
@@ -292,21 +280,20 @@ def family_session(request: HttpRequest, pk: int) -> HttpResponse:
     form = WalkInSessionForm(
         request.POST or None, city_id=family.region_id, initial={"held_on": timezone.localdate()}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            session = services.session_record(
-                actor=user,
-                family=family,
-                service_point=form.cleaned_data["service_point"],
-                data=_session_data(form.cleaned_data),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Session recorded."))
-            return redirect("families:session", session.pk)
-    return render(
-        request, "families/session_form.html", {"form": form, "booking": None, "family": family}
+    context = {"booking": None, "family": family}
+    return form_page(
+        request,
+        form,
+        lambda data: services.session_record(
+            actor=user,
+            family=family,
+            service_point=data["service_point"],
+            data=_session_data(data),
+        ),
+        success=_("Session recorded."),
+        redirect_to=_session_url,
+        template="families/session_form.html",
+        context=context,
     )
 
 
@@ -318,7 +305,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     session = get_session_for(user, pk, action="notes")
     services.notes_viewed(actor=user, session=session)
-    certificate = Certificate.objects.filter(session=session).first()
+    certificate = selectors.session_certificate(session)
     handoffs = [(h, services.handoff_status(h)) for h in session.handoffs.all()]
     return render(
         request,
@@ -364,33 +351,32 @@ def handoff_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     session = get_session_for(user, pk, action="handoff")
     form = HandOffForm(request.POST or None, initial={"consent_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            handoff = services.handoff_create(
-                actor=user,
-                session=session,
-                data=services.HandOffData(
-                    consent=data["consent"],
-                    consent_given_by=data["consent_given_by"],
-                    consent_on=data["consent_on"],
-                    covers_identity=data["covers_identity"],
-                    covers_contact=data["covers_contact"],
-                    covers_location=data["covers_location"],
-                    covers_narrative=data["covers_narrative"],
-                    covers_child=data["covers_child"],
-                    narrative=data["narrative"],
-                    child_name=data["child_name"],
-                    child_age=data["child_age"],
-                    child_sex=data["child_sex"] or "",
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The family was handed to the UPTD PPA."))
-            return redirect("families:handoff", handoff.pk)
-    return render(request, "families/handoff_form.html", {"form": form, "session": session})
+    return form_page(
+        request,
+        form,
+        lambda data: services.handoff_create(actor=user, session=session, data=_handoff_data(data)),
+        success=_("The family was handed to the UPTD PPA."),
+        redirect_to=lambda handoff: reverse("families:handoff", args=[handoff.pk]),
+        template="families/handoff_form.html",
+        context={"session": session},
+    )
+
+
+def _handoff_data(data: dict[str, Any]) -> services.HandOffData:
+    return services.HandOffData(
+        consent=data["consent"],
+        consent_given_by=data["consent_given_by"],
+        consent_on=data["consent_on"],
+        covers_identity=data["covers_identity"],
+        covers_contact=data["covers_contact"],
+        covers_location=data["covers_location"],
+        covers_narrative=data["covers_narrative"],
+        covers_child=data["covers_child"],
+        narrative=data["narrative"],
+        child_name=data["child_name"],
+        child_age=data["child_age"],
+        child_sex=data["child_sex"] or "",
+    )
 
 
 @login_required
@@ -422,10 +408,12 @@ def counts(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         year = form.cleaned_data["year"]
     elif form.is_bound and "year" in request.GET:
-        return render(request, "families/counts.html", {"form": form, "data": None}, status=400)
+        return invalid_form_response(request, "families/counts.html", {"form": form, "data": None})
     data = selectors.service_counts(city, year)
     if request.GET.get("format") == "csv":
-        return _counts_csv(data)
+        return csv_response(
+            exports.counts_filename(data), exports.counts_header(data), exports.counts_rows(data)
+        )
     return render(
         request,
         "families/counts.html",
@@ -436,20 +424,6 @@ def counts(request: HttpRequest) -> HttpResponse:
             "mark": hidden_mark(),
             "legend": legend_text(),
         },
-    )
-
-
-def _counts_csv(data: selectors.ServiceCounts) -> HttpResponse:
-    modes = [m for m, _label in data.modes]
-    rows: list[list[Any]] = []
-    for table in (data.by_topic, data.by_kecamatan):
-        for row in table.rows:
-            rows.append([table.dimension, row.key, row.label, *row.cells, row.total])
-        rows.append([table.dimension, "total", _("Total"), *table.mode_totals, table.total])
-    return csv_response(
-        f"puspaga-{data.city.code}-{data.year}.csv",
-        ["dimension", "key", "label", *modes, "total"],
-        rows,
     )
 
 
@@ -481,26 +455,30 @@ def point_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         point = get_point_for(user, pk, action="change")
     else:
         require(can_manage_points(user))
-    city = _city(user)
+    city = require_city(user)
     form = ServicePointForm(request.POST or None, instance=point, city=city)
-    if request.method == "POST" and form.is_valid():
+
+    def save(_data: dict[str, Any]) -> ServicePoint:
         saved = form.save(commit=False)
         saved.region = city
-        try:
-            services.point_save(actor=user, point=saved, changed=form.changed_data)
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Service point saved."))
-            return redirect("families:points")
-    return render(request, "families/point_form.html", {"form": form, "point": point})
+        return services.point_save(actor=user, point=saved, changed=form.changed_data)
+
+    return form_page(
+        request,
+        form,
+        save,
+        success=_("Service point saved."),
+        redirect_to="families:points",
+        template="families/point_form.html",
+        context={"point": point},
+    )
 
 
 @login_required
 def schedule_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_add_schedule(user, user))
-    city_id = user_city_id(user)
+    city_id = city_id_of(user)
     counsellors = (
         counsellors_of(city_id)
         if can_manage_points(user)
@@ -512,30 +490,32 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
         counsellors=counsellors,
         initial={"valid_from": timezone.localdate(), "counsellor": user.pk},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def add(data: dict[str, Any]) -> Any:
         require(can_add_schedule(user, data["counsellor"]))
-        try:
-            services.schedule_add(
-                actor=user,
-                data=services.ScheduleData(
-                    service_point=data["service_point"],
-                    counsellor=data["counsellor"],
-                    weekday=data["weekday"],
-                    start_time=data["start_time"],
-                    end_time=data["end_time"],
-                    valid_from=data["valid_from"],
-                    valid_until=data["valid_until"],
-                    slot_minutes=data["slot_minutes"],
-                    break_minutes=data["break_minutes"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Schedule saved."))
-            return redirect("families:points")
-    return render(request, "families/schedule_form.html", {"form": form})
+        return services.schedule_add(
+            actor=user,
+            data=services.ScheduleData(
+                service_point=data["service_point"],
+                counsellor=data["counsellor"],
+                weekday=data["weekday"],
+                start_time=data["start_time"],
+                end_time=data["end_time"],
+                valid_from=data["valid_from"],
+                valid_until=data["valid_until"],
+                slot_minutes=data["slot_minutes"],
+                break_minutes=data["break_minutes"],
+            ),
+        )
+
+    return form_page(
+        request,
+        form,
+        add,
+        success=_("Schedule saved."),
+        redirect_to="families:points",
+        template="families/schedule_form.html",
+    )
 
 
 @login_required
@@ -566,35 +546,23 @@ def public_request(request: HttpRequest) -> HttpResponse:
     slots = selectors.free_slots(city) if city is not None else []
     form = PublicRequestForm(request.POST or None, city=city, slots=slots)
     template = "families/public_request.html"
-    if request.method == "POST":
-        if public_throttled(client_ip(request), "puspaga-request", requests_per_hour()):
-            return render(request, template, {"form": form, "throttled": True}, status=429)
-        if form.is_valid() and city is not None:
-            data = form.cleaned_data
-            if data["website"]:
-                # A bot filled in the hidden field: answer like a success, store nothing.
-                return render(request, "families/public_thanks.html", {"booking": None})
-            try:
-                booking = services.booking_request_public(
-                    city=city,
-                    data=services.RequestData(
-                        family=services.FamilyData(
-                            name=data["name"],
-                            phone=data["phone"],
-                            email=data["email"],
-                            kelurahan=data["kelurahan"],
-                        ),
-                        slot_key=data["slot"],
-                        mode=data["mode"],
-                        topic=data["topic"],
-                        note=data["note"],
-                    ),
-                )
-            except ValidationError as error:
-                _errors_to_form(form, error)
-            else:
-                return render(request, "families/public_thanks.html", {"booking": booking})
-    return render(request, template, {"form": form, "has_slots": bool(slots)})
+    context = {"form": form, "has_slots": bool(slots)}
+    if request.method != "POST":
+        return render(request, template, context)
+    if public_throttled(client_ip(request), "puspaga-request", requests_per_hour()):
+        return render(request, template, {"form": form, "throttled": True}, status=429)
+    if city is not None:
+        if form.is_valid() and form.cleaned_data["website"]:
+            # A bot filled in the hidden field: answer like a success, store nothing.
+            return render(request, "families/public_thanks.html", {"booking": None})
+        home: Region = city
+        outcome = run_form(
+            form,
+            lambda data: services.booking_request_public(city=home, data=_request_data(data)),
+        )
+        if outcome.ok:
+            return render(request, "families/public_thanks.html", {"booking": outcome.value})
+    return invalid_form_response(request, template, context)
 
 
 @never_cache

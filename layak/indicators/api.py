@@ -28,7 +28,7 @@ from ninja import Field, Router, Schema, Status
 from layak.core.disclosure import publishes
 from layak.core.errors import ImportRejected
 from layak.core.permissions import require
-from layak.indicators import selectors, services, targets
+from layak.indicators import selectors, services
 from layak.indicators.models import Definition, Level, Rollup, Source
 from layak.indicators.periods import parse_period
 from layak.indicators.permissions import (
@@ -316,5 +316,5 @@ def target_list(request: HttpRequest, code: str) -> list[TargetOut]:
             action_title=t.action.title if t.action else None,
             plan_id=t.action.plan_id if t.action else None,
         )
-        for t in targets.targets_of(definition, city)
+        for t in selectors.targets_of(definition, city)
     ]

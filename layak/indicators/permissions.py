@@ -1,7 +1,7 @@
 """Who may see and do what with indicator data.
 
 * Reading: the secretariat, OPD focal points, administrators and leadership of a kab/kota see
-  the indicator data of their own kab/kota.
+  the indicator data of their own kab/kota (``layak.accounts.scope.city_of``).
 * Entering and importing values: the OPD focal point of the definition's source agency
   (agency code equal to ``Definition.source_agency``), and the secretariat for every indicator.
   Nobody enters values of an approved (locked) period or of a definition derived from cases.
@@ -15,24 +15,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from layak.accounts.roles import Role
+from layak.accounts.scope import city_of, require_city
 from layak.core.permissions import has_role
 from layak.indicators.models import Definition, Source
-from layak.regions.models import Region, RegionLevel
+from layak.regions.models import Region
 
 reads_indicators = has_role(Role.SECRETARIAT, Role.OPD_FOCAL, Role.ADMIN, Role.LEADERSHIP)
 is_secretariat = has_role(Role.SECRETARIAT)
 is_focal = has_role(Role.OPD_FOCAL)
-
-
-def city_of(user: Any) -> Region | None:
-    """The kab/kota whose indicator data the person works with (their agency's region)."""
-    agency = getattr(user, "agency", None)
-    if agency is None or agency.region is None:
-        return None
-    region: Region = agency.region
-    if region.level not in (RegionLevel.KOTA, RegionLevel.KABUPATEN):
-        return None
-    return region
 
 
 def can_use_indicators(user: Any) -> bool:
@@ -56,7 +46,4 @@ def indicator_city(user: Any) -> Region:
     profile); PermissionDenied for anyone who may not read indicator data."""
     if not can_use_indicators(user):
         raise PermissionDenied
-    city = city_of(user)
-    if city is None:
-        raise PermissionDenied
-    return city
+    return require_city(user)

@@ -4,10 +4,11 @@ and city, recomputed by background jobs whenever values change and nightly by
 :class:`~layak.indicators.models.Rollup` rows only.
 
 Rates are computed from summed raw counts (never averaged). Definitions derived from case data
-are rolled up from the one protected set of case-derived cells of each city-year
-(:func:`layak.cases.statistics.case_tables`, issue #12): kelurahan, kecamatan, city, online
-harm, forms, sex, age, months and reports are protected together by
-:mod:`layak.core.disclosure`, so no published cell can be worked out from the others.
+are rolled up from the cells the case module publishes for each city-year, handed over through
+the registry of :mod:`layak.indicators.sources` (filled by ``layak/cases/rollups.py`` from the
+one protected set of case-derived cells, issue #12): kelurahan, kecamatan, city, online harm,
+forms, sex, age, months and reports are protected together by :mod:`layak.core.disclosure`, so
+no published cell can be worked out from the others. Indicators never import the case module.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from layak.indicators.models import (
     Source,
     Value,
 )
+from layak.indicators.sources import RollupSource, source_for, sources
 from layak.regions.models import Region, RegionLevel
 from layak.regions.selectors import codes_up_to
 
@@ -148,18 +150,25 @@ def case_unit(definition: Definition) -> str:
     return CASE_UNITS.get(definition.code, "cases")
 
 
+def _source(name: str) -> RollupSource:
+    found = source_for(name)
+    if found is None:
+        raise LookupError(f"No module registered the roll-up source {name!r}.")
+    return found
+
+
 @transaction.atomic
 def refresh_cases(definition: Definition, city: Region, years: Iterable[int] | None = None) -> int:
-    """Roll up the cases opened each year per kelurahan, kecamatan and city from the one
-    protected set of case-derived cells of the city-year (``layak.cases.statistics.
-    case_tables``), so the roll-ups hide exactly the cells the statistics page, its CSV, the API
-    and the PATBM figures hide; a hidden cell is a row with no numerator and ``suppressed``.
-    Computing the set here fills its cache for the pages. With
-    ``LAYAK_CASE_STATS_REQUIRE_CONSENT`` only cases consenting to statistics count."""
-    from layak.cases.statistics import area_key, case_tables, case_years
-
+    """Roll up the cases opened each year per kelurahan, kecamatan and city from the cells the
+    case module publishes (the one protected set of case-derived cells of the city-year,
+    ``layak.cases.statistics.case_tables``, registered as the ``cases`` source), so the roll-ups
+    hide exactly the cells the statistics page, its CSV, the API and the PATBM figures hide; a
+    hidden cell is a row with no numerator and ``suppressed``. Computing the set here fills its
+    cache for the pages. With ``LAYAK_CASE_STATS_REQUIRE_CONSENT`` only cases consenting to
+    statistics count."""
+    source = _source(Source.CASES)
     _lock(city)
-    wanted = case_years(city)
+    wanted = source.years(city)
     if years is not None:
         wanted = sorted(set(wanted) & set(years))
     # An approved year keeps its roll-ups as approved, like its values.
@@ -182,12 +191,11 @@ def refresh_cases(definition: Definition, city: Region, years: Iterable[int] | N
     for year in wanted:
         if year in locked:
             continue
-        tables = case_tables(city, year)
+        cells = source.cells(city, year, unit)
         for code, region in areas.items():
-            key = area_key(unit, code)
-            if key not in tables.linked.published:
+            if code not in cells:
                 continue  # an area outside the city's kecamatan tree: never published
-            shown = tables.shown(key)
+            shown = cells[code]
             rows.append(
                 Rollup(
                     definition=definition,
@@ -213,19 +221,20 @@ def refresh_city(city: Region) -> int:
 
 
 def cities_with_data() -> list[Region]:
-    """The kab/kota that use Layak: those with agencies, indicator values or cases."""
+    """The kab/kota that use Layak: those with agencies, indicator values or records in a
+    module that feeds roll-ups (cases)."""
     from layak.accounts.models import Agency
-    from layak.cases.models import Case
 
     cities = Region.objects.filter(level__in=[RegionLevel.KOTA, RegionLevel.KABUPATEN]).defer(
         "boundary"
     )
     with_agencies = set(Agency.objects.values_list("region_id", flat=True).distinct())
+    feeding = sources()
     return [
         city
         for city in cities.order_by("code")
         if city.pk in with_agencies
         or Value.objects.filter(region__code__startswith=f"{city.code}.").exists()
         or Value.objects.filter(region=city).exists()
-        or Case.objects.filter(region=city).exists()
+        or any(source.has_data(city) for source in feeding)
     ]

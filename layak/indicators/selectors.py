@@ -24,6 +24,7 @@ from layak.indicators.models import (
     Polarity,
     Rollup,
     Source,
+    Target,
     Value,
 )
 from layak.indicators.services import regions_for
@@ -266,3 +267,23 @@ def choropleth(
                 )
             )
     return Choropleth(level, shapes, legend, rows)
+
+
+def targets_of(definition: Definition, city: Region) -> list[Target]:
+    """The targets of ``definition`` in ``city`` by year, with their action and plan. The
+    targets are made from the adopted action plans (``layak.plans.targets.targets_sync``);
+    nobody types them in."""
+    return list(
+        Target.objects.filter(definition=definition, city=city)
+        .select_related("action", "action__plan")
+        .order_by("year")
+    )
+
+
+def target_for(definition: Definition, city: Region, year: int) -> Target | None:
+    """The target of ``definition`` in ``city`` for ``year``, if the action plan gives one."""
+    return (
+        Target.objects.filter(definition=definition, city=city, year=year)
+        .select_related("action")
+        .first()
+    )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from layak.core.audit import audit_record
 from layak.core.errors import ImportRejected, LayakError
 from layak.core.models import AuditAction
-from layak.evaluations.spreadsheet import UNREADABLE
+from layak.core.uploads import UNREADABLE_WORKBOOK
 from layak.indicators.models import (
     ApprovalStatus,
     Definition,
@@ -34,10 +34,13 @@ from layak.indicators.models import (
     Value,
 )
 from layak.indicators.periods import FORMATS, parse_period, period_label, period_starts
+from layak.indicators.sources import source_for
 from layak.regions.models import Region, RegionLevel
 
 COLUMNS = ("region_code", "period", "numerator", "denominator")
 _INTEGER = re.compile(r"^\d+(\.0+)?$")
+#: What reading an uploaded workbook may raise: a broken file, or one without a sheet.
+UNREADABLE_XLSX: tuple[type[BaseException], ...] = (*UNREADABLE_WORKBOOK, IndexError)
 #: Progress is written after every this many rows.
 PROGRESS_STEP = 500
 
@@ -111,7 +114,7 @@ def read_table(file_name: str, content: bytes) -> list[tuple[int, dict[str, str]
                 records = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
             finally:
                 workbook.close()
-        except (*UNREADABLE, IndexError) as exc:
+        except UNREADABLE_XLSX as exc:
             raise ImportRejected(
                 [(1, _("not a readable XLSX workbook (%(error)s)") % {"error": type(exc).__name__})]
             ) from exc
@@ -545,10 +548,10 @@ def rollup_case_violence(*, city: Region, year: int, code: str = "kekerasan-anak
 
 
 def case_years(city: Region) -> list[int]:
-    """The years in which ``city`` opened cases."""
-    from layak.cases.models import Case
-
-    return sorted({d.year for d in Case.objects.filter(region=city).dates("opened_on", "year")})
+    """The years in which ``city`` opened cases (from the case module, through
+    :mod:`layak.indicators.sources`); none without it."""
+    source = source_for(Source.CASES)
+    return source.value_years(city) if source is not None else []
 
 
 # -- values derived from other modules ---------------------------------------------------------

@@ -8,7 +8,6 @@ disclosure control as the one mark (hatched on the map, with the legend), see do
 from __future__ import annotations
 
 import datetime
-import io
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -24,10 +23,10 @@ from django.views.decorators.http import require_POST
 
 from layak.core.disclosure import hidden_mark, legend_text, publishes
 from layak.core.errors import ImportRejected
-from layak.core.exports import csv_response, new_workbook, write_row, xlsx_response
+from layak.core.exports import csv_response, xlsx_response
 from layak.core.pages import menu
 from layak.core.permissions import require
-from layak.indicators import selectors, services, targets
+from layak.indicators import exports, selectors, services
 from layak.indicators.models import Definition, ImportRun, ImportStatus, Level, PeriodType
 from layak.indicators.periods import parse_period, period_label
 from layak.indicators.permissions import (
@@ -107,7 +106,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_enter": can_enter_values(request.user, definition),
             "can_approve": can_approve_periods(request.user),
             "imports": selectors.recent_imports(definition, city),
-            "targets": targets.targets_of(definition, city),
+            "targets": selectors.targets_of(definition, city),
         },
     )
 
@@ -165,20 +164,10 @@ def values_csv(request: HttpRequest, code: str) -> HttpResponse:
     city = indicator_city(request.user)
     definition = _definition(code)
     start, label = _period(request, definition, city)
-    mark = hidden_mark()
-
-    def figures(row: selectors.Row) -> list[object]:
-        if row.hidden:
-            return [mark, mark if definition.has_denominator else None, mark]
-        return [row.numerator, row.denominator, row.rate]
-
     return csv_response(
-        f"{definition.code}-{label}.csv",
-        ["region_code", "region", "period", "numerator", "denominator", "rate"],
-        [
-            [row.region.code, row.region.name, label, *figures(row)]
-            for row in selectors.published_table(definition, city, start)
-        ],
+        exports.values_filename(definition, label),
+        exports.VALUES_HEADER,
+        exports.values_rows(definition, city, start, label),
     )
 
 
@@ -188,16 +177,9 @@ def template_xlsx(request: HttpRequest, code: str) -> HttpResponse:
     definition = _definition(code)
     require(can_enter_values(request.user, definition))
     _start, label = _period(request, definition, city)
-    buffer = io.BytesIO()
-    workbook = new_workbook(buffer)
-    sheet = workbook.add_worksheet(definition.code[:31])
-    write_row(sheet, 0, list(services.COLUMNS), workbook.add_format({"bold": True}))
-    text = workbook.add_format({"num_format": "@"})
-    for index, region in enumerate(services.regions_for(definition, city), start=1):
-        write_row(sheet, index, [region.code, label], text)
-    sheet.set_column(0, 3, 18)
-    workbook.close()
-    return xlsx_response(f"{definition.code}-template.xlsx", buffer.getvalue())
+    return xlsx_response(
+        exports.template_filename(definition), exports.template_xlsx(definition, city, label)
+    )
 
 
 @login_required

@@ -24,3 +24,20 @@ class ParticipationConfig(AppConfig):
 
         register(Provider(PROVIDER_KEY, INDICATOR, compute))
         derived.register(derived.Derivation("forum-anak", forum_coverage_rows))
+
+        # Its menu entries and its demo data (issue #14: core imports no app).
+        from layak.core import navigation
+        from layak.core.demo import DemoSeeder, register_seeder
+        from layak.participation import permissions
+        from layak.participation.demo import seed_participation
+
+        navigation.register(
+            navigation.MenuEntry(
+                "participation",
+                _("Forum Anak"),
+                "participation:home",
+                permissions.can_use_participation,
+                order=90,
+            )
+        )
+        register_seeder(DemoSeeder("participation", seed_participation, order=70))

@@ -22,6 +22,7 @@ from layak.participation.models import (
     Status,
 )
 from layak.regions.models import Region
+from layak.regions.selectors import kelurahan_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -75,7 +76,7 @@ class PublicAspirationForm(forms.Form):
     def __init__(self, *args: Any, city: Region | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["kelurahan"]
-        field.queryset = _city_regions(city, "kelurahan", "desa")
+        field.queryset = kelurahan_choices(city)
 
 
 class ForumForm(forms.Form):
@@ -126,7 +127,7 @@ class MemberForm(forms.Form):
     def __init__(self, *args: Any, city: Region, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field: Any = self.fields["kelurahan"]
-        field.queryset = _city_regions(city, "kelurahan", "desa")
+        field.queryset = kelurahan_choices(city)
 
 
 class ConsentForm(forms.Form):
@@ -181,7 +182,7 @@ class AspirationForm(forms.Form):
     def __init__(self, *args: Any, city: Region, members: Any, consultations: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
-        fields["kelurahan"].queryset = _city_regions(city, "kelurahan", "desa")
+        fields["kelurahan"].queryset = kelurahan_choices(city)
         fields["member"].queryset = members
         fields["member"].label_from_instance = lambda m: m.name or "—"
         fields["consultation"].queryset = consultations

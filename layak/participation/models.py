@@ -18,10 +18,13 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layak.accounts.models import Agency
@@ -230,6 +233,14 @@ OPEN_STATUSES = (Status.RECEIVED,)
 PUBLIC_STATUSES = (Status.RECEIVED, Status.ANSWERED, Status.ACTED)
 
 
+def overdue_q(today: datetime.date) -> Q:
+    """Aspirations overdue on ``today``: routed to an agency (still owing its answer) and due
+    before ``today``. The one rule behind the "overdue" filter, the flag on the pages and the
+    escalation (``services.aspirations_escalate``); :attr:`Aspiration.is_overdue` is the same
+    rule for one row."""
+    return Q(status__in=OPEN_STATUSES, due_on__lt=today)
+
+
 def _evidence_path(instance: Aspiration, filename: str) -> str:
     # The stored name reveals nothing: the aspiration's key and a random token.
     return f"participation/{instance.pk or 0}/{secrets.token_hex(16)}.bin"
@@ -365,6 +376,15 @@ class Aspiration(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        """:func:`overdue_q` for this aspiration, today."""
+        return bool(
+            self.status in OPEN_STATUSES
+            and self.due_on is not None
+            and self.due_on < timezone.localdate()
+        )
 
 
 class PlanningLevel(models.TextChoices):

@@ -22,8 +22,9 @@ from django.db.models import Q, QuerySet
 
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
+from layak.accounts.scope import city_of
 from layak.core.identity import IdentityAccess
-from layak.core.permissions import always, get_object_for, has_role, user_roles
+from layak.core.permissions import always, get_object_for, has_role, user_roles, within_scope
 from layak.participation.models import (
     Aspiration,
     Consent,
@@ -45,14 +46,19 @@ def _active(user: Any) -> bool:
 
 
 def _home(user: Any, path: str) -> Q | None:
-    """The person's own kab/kota, for ``path`` leading to a region code."""
+    """What the person reads, for ``path`` leading to a region code: their kab/kota, or the
+    whole province for province staff (``accounts.permissions.home_filter``)."""
     return home_filter(user, path)
 
 
 def _secretariat_q(user: Any, path: str) -> Q | None:
+    """The kab/kota whose forums and aspirations the secretariat runs: their own
+    (``accounts.scope.city_of``). Running a forum writes a kab/kota's data, which needs a
+    person of that kab/kota: province staff read (``_home``) but do not run forums."""
     if not is_secretariat(user):
         return None
-    return _home(user, path)
+    city = city_of(user)
+    return within_scope(city.code, path) if city is not None else None
 
 
 def can_use_participation(user: Any) -> bool:
@@ -61,8 +67,8 @@ def can_use_participation(user: Any) -> bool:
 
 
 def can_manage_forums(user: Any) -> bool:
-    """Create forums and assign facilitators: the secretariat."""
-    return _active(user) and bool(is_secretariat(user)) and _home(user, "code") is not None
+    """Create forums and assign facilitators: the secretariat of a kab/kota."""
+    return _active(user) and bool(is_secretariat(user)) and city_of(user) is not None
 
 
 def can_record_aspiration(user: Any) -> bool:

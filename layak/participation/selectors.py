@@ -20,6 +20,7 @@ from layak.participation.models import (
     Member,
     PlanningStatus,
     Status,
+    overdue_q,
 )
 from layak.participation.permissions import (
     aspirations_visible_to,
@@ -46,7 +47,7 @@ def filter_aspirations(
     if agency_id:
         queryset = queryset.filter(agency_id=agency_id)
     if overdue:
-        queryset = queryset.filter(status=Status.RECEIVED, due_on__lt=timezone.localdate())
+        queryset = queryset.filter(overdue_q(timezone.localdate()))
     return queryset
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from layak.accounts.models import Agency, User
 from layak.accounts.roles import Role
+from layak.accounts.scope import city_id_of
 from layak.core.audit import audit_record
 from layak.core.crypto import read_encrypted_file, save_encrypted_file
 from layak.core.models import AuditAction
@@ -44,6 +45,7 @@ from layak.participation.models import (
     PlanningStatus,
     Source,
     Status,
+    overdue_q,
 )
 from layak.regions.models import Region
 
@@ -134,19 +136,24 @@ def forum_facilitators_set(*, actor: Any, forum: Forum, users: Iterable[User]) -
     """The facilitators: people of the same city holding the ``forum_facilitator`` role."""
     chosen = list(users)
     for user in chosen:
-        agency = user.agency
-        region = agency.region if agency is not None else None
         if (
             not user.is_active
             or not user.role_assignments.filter(role=Role.FORUM_FACILITATOR).exists()
-            or region is None
-            or region.pk != forum.city_id
+            or city_id_of(user) != forum.city_id
         ):
             raise ValidationError(
                 {"facilitators": _("Only facilitators of this city can be chosen.")}
             )
     forum.facilitators.set(chosen)
     _audit(actor, AuditAction.UPDATE, forum, ["facilitators"], forum.city.code)
+
+
+@transaction.atomic
+def forum_save(*, actor: Any, forum: Forum, data: ForumData, facilitators: Iterable[User]) -> Forum:
+    """The forum's edit page: its data and its facilitators, both or neither."""
+    forum_update(actor=actor, forum=forum, data=data)
+    forum_facilitators_set(actor=actor, forum=forum, users=facilitators)
+    return forum
 
 
 def facilitator_candidates(forum: Forum) -> Any:
@@ -744,7 +751,7 @@ def aspirations_escalate(*, today: datetime.date | None = None) -> list[int]:
     with transaction.atomic():
         overdue = list(
             Aspiration.objects.select_for_update()
-            .filter(status=Status.RECEIVED, due_on__lt=today, escalated_at__isnull=True)
+            .filter(overdue_q(today), escalated_at__isnull=True)
             .select_related("city")
             .order_by("pk")
         )
@@ -765,3 +772,21 @@ def aspirations_escalate(*, today: datetime.date | None = None) -> list[int]:
 
             transaction.on_commit(lambda: notify_aspirations_overdue.enqueue(keys))
     return keys
+
+
+@transaction.atomic
+def aspirations_export_record(*, actor: Any, count: int) -> None:
+    """Audit a download of the aspirations export (``count`` rows) as an export: which fields
+    left, never their values. The entry belongs to the region the export covers: the one the
+    person's list is scoped to (``accounts.permissions.home_filter``), their agency's region —
+    a kab/kota, or a whole province."""
+    agency = getattr(actor, "agency", None)
+    region = agency.region if agency is not None else None
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type="participation.aspiration",
+        fields=["status", "cluster", "agency", "public_text", "planning"],
+        label=f"{count} rows",
+        region_code=region.code if region is not None else "",
+    )

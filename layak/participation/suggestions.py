@@ -19,7 +19,8 @@ from layak.evaluations.suggestions import Suggestion
 from layak.indicators.derived import DerivedRow, end_of
 from layak.participation.models import Forum, ForumLevel
 from layak.participation.selectors import participation_figures
-from layak.regions.models import Region, RegionLevel
+from layak.regions.models import Region
+from layak.regions.selectors import kelurahan_choices
 
 PROVIDER_KEY = "participation.forum"
 INDICATOR = "6"
@@ -77,9 +78,7 @@ def forum_coverage_rows(city: Region, year: int) -> list[DerivedRow] | None:
     if not Forum.objects.filter(city=city, created_at__date__lte=end).exists():
         return None
     with_forum = set(forums.values_list("region__code", flat=True))
-    kelurahan = Region.objects.filter(
-        code__startswith=f"{city.code}.", level__in=[RegionLevel.KELURAHAN, RegionLevel.DESA]
-    ).values_list("code", flat=True)
+    kelurahan = kelurahan_choices(city).values_list("code", flat=True)
     totals: dict[str, list[int]] = {}
     for code in kelurahan:
         total = totals.setdefault(code.rsplit(".", 1)[0], [0, 0])

@@ -9,28 +9,31 @@ pages (``urls_public``) show only approved public texts and the agencies' answer
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from layak.cases.services import public_throttled
-from layak.core.audit import audit_record
+from layak.accounts.scope import city_of, require_city
 from layak.core.disclosure import hidden_mark, legend_text, publishes
 from layak.core.exports import csv_response
-from layak.core.models import AuditAction
+from layak.core.forms import form_page, invalid_form_response, run_form, submit
 from layak.core.net import client_ip
 from layak.core.pages import menu, paginate
 from layak.core.permissions import require
-from layak.participation import services
+from layak.core.throttles import public_throttled
+from layak.participation import exports, services
 from layak.participation.forms import (
     AspirationFilterForm,
     AspirationForm,
@@ -76,22 +79,7 @@ from layak.participation.selectors import (
     status_counts,
     waiting_for_routing,
 )
-from layak.regions.models import Region
 from layak.regions.selectors import home_region
-
-
-def _city(user: Any) -> Region | None:
-    agency = getattr(user, "agency", None)
-    return agency.region if agency is not None else None
-
-
-def _errors_to_form(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
 
 # -- public pages --------------------------------------------------------------------------
 
@@ -103,35 +91,30 @@ def public_submit(request: HttpRequest) -> HttpResponse:
     if city is None:
         raise Http404
     form = PublicAspirationForm(request.POST or None, city=city)
-    if request.method == "POST":
-        if public_throttled(client_ip(request), "aspiration", services.public_form_per_hour()):
-            return render(
-                request,
-                "participation/public_submit.html",
-                {"form": form, "throttled": True},
-                status=429,
-            )
-        if form.is_valid():
-            data = form.cleaned_data
-            if data["website"]:
-                # A bot filled in the hidden field: answer like a success, store nothing.
-                return render(request, "participation/public_thanks.html")
-            try:
-                services.aspiration_submit_public(
-                    city=city,
-                    data=services.AspirationData(
-                        text=data["text"],
-                        cluster=data["topic"] or "",
-                        kelurahan=data["kelurahan"],
-                        child_name=data["name"],
-                        child_age=data["age"],
-                    ),
-                )
-            except ValidationError as error:
-                _errors_to_form(form, error)
-            else:
-                return render(request, "participation/public_thanks.html")
-    return render(request, "participation/public_submit.html", {"form": form})
+    template = "participation/public_submit.html"
+    if request.method != "POST":
+        return render(request, template, {"form": form})
+    if public_throttled(client_ip(request), "aspiration", services.public_form_per_hour()):
+        return render(request, template, {"form": form, "throttled": True}, status=429)
+    if form.is_valid() and form.cleaned_data["website"]:
+        # A bot filled in the hidden field: answer like a success, store nothing.
+        return render(request, "participation/public_thanks.html")
+    outcome = run_form(
+        form,
+        lambda data: services.aspiration_submit_public(
+            city=city,
+            data=services.AspirationData(
+                text=data["text"],
+                cluster=data["topic"] or "",
+                kelurahan=data["kelurahan"],
+                child_name=data["name"],
+                child_age=data["age"],
+            ),
+        ),
+    )
+    if outcome.ok:
+        return render(request, "participation/public_thanks.html")
+    return invalid_form_response(request, template, {"form": form})
 
 
 def public_published(request: HttpRequest) -> HttpResponse:
@@ -161,7 +144,8 @@ def public_published(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_use_participation(user))
-    city = _city(user)
+    # The figures are a kab/kota's: province staff see the lists of their province without them.
+    city = city_of(user)
     year = timezone.localdate().year
     visible = aspirations_for(user)
     counts = child_counts(city, year) if city is not None else None
@@ -172,7 +156,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "to_route": waiting_for_routing(user)[:50],
         "open": open_aspirations_for(user)[:50],
         "counts": status_counts(visible),
-        "today": timezone.localdate(),
         "can_manage": can_manage_forums(user),
         "can_record": can_record_aspiration(user),
         "can_export": can_export_aspirations(user),
@@ -185,8 +168,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # -- forums ----------------------------------------------------------------------------------
 
 
-def _forum_data(form: Form) -> services.ForumData:
-    data = form.cleaned_data
+def _forum_data(data: dict[str, Any]) -> services.ForumData:
     return services.ForumData(
         level=data["level"],
         region=data["region"],
@@ -202,19 +184,21 @@ def _forum_data(form: Form) -> services.ForumData:
 def forum_new(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_manage_forums(user))
-    city = _city(user)
-    if city is None:  # pragma: no cover - can_manage_forums requires a home city
-        raise Http404
+    city = require_city(user)
     form = ForumForm(request.POST or None, city=city)
-    if request.method == "POST" and form.is_valid():
-        try:
-            forum = services.forum_create(actor=user, city=city, data=_forum_data(form))
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The forum was created."))
-            return redirect("participation:forum", forum.pk)
-    return render(request, "participation/forum_form.html", {"form": form, "forum": None})
+    return form_page(
+        request,
+        form,
+        lambda data: services.forum_create(actor=user, city=city, data=_forum_data(data)),
+        success=_("The forum was created."),
+        redirect_to=_forum_url,
+        template="participation/forum_form.html",
+        context={"forum": None},
+    )
+
+
+def _forum_url(forum: Any) -> str:
+    return reverse("participation:forum", args=[forum.pk])
 
 
 @publishes("participation")
@@ -267,27 +251,34 @@ def forum_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"facilitators": list(forum.facilitators.all())},
         prefix="team",
     )
-    if request.method == "POST" and form.is_valid() and team.is_valid():
-        try:
-            services.forum_update(actor=user, forum=forum, data=_forum_data(form))
-            services.forum_facilitators_set(
-                actor=user, forum=forum, users=team.cleaned_data["facilitators"]
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The forum was saved."))
-            return redirect("participation:forum", forum.pk)
-    return render(
-        request, "participation/forum_form.html", {"form": form, "team": team, "forum": forum}
+    context = {"team": team, "forum": forum}
+    if request.method != "POST":
+        return render(request, "participation/forum_form.html", {**context, "form": form})
+    if not team.is_valid():
+        form.is_valid()  # the forum's own errors are shown too
+        return invalid_form_response(
+            request, "participation/forum_form.html", {**context, "form": form}
+        )
+    return submit(
+        request,
+        form,
+        lambda data: services.forum_save(
+            actor=user,
+            forum=forum,
+            data=_forum_data(data),
+            facilitators=team.cleaned_data["facilitators"],
+        ),
+        success=_("The forum was saved."),
+        redirect_to=_forum_url,
+        template="participation/forum_form.html",
+        context=context,
     )
 
 
 # -- members ---------------------------------------------------------------------------------
 
 
-def _member_data(form: Form) -> services.MemberData:
-    data = form.cleaned_data
+def _member_data(data: dict[str, Any]) -> services.MemberData:
     return services.MemberData(
         name=data["name"],
         birth_year=data["birth_year"],
@@ -299,8 +290,7 @@ def _member_data(form: Form) -> services.MemberData:
     )
 
 
-def _consent_data(form: Form) -> services.ConsentData:
-    data = form.cleaned_data
+def _consent_data(data: dict[str, Any]) -> services.ConsentData:
     return services.ConsentData(
         given_by=data["given_by"], relation=data["relation"], given_on=data["given_on"]
     )
@@ -312,18 +302,17 @@ def member_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     forum = get_forum_for(user, pk, action="members")
     form = MemberAddForm(request.POST or None, city=forum.city)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_add(
-                actor=user, forum=forum, data=_member_data(form), consent=_consent_data(form)
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The member was added."))
-            return redirect("participation:forum", forum.pk)
-    return render(
-        request, "participation/member_form.html", {"form": form, "forum": forum, "member": None}
+    context = {"forum": forum, "member": None}
+    return form_page(
+        request,
+        form,
+        lambda data: services.member_add(
+            actor=user, forum=forum, data=_member_data(data), consent=_consent_data(data)
+        ),
+        success=_("The member was added."),
+        redirect_to=_forum_url(forum),
+        template="participation/member_form.html",
+        context=context,
     )
 
 
@@ -345,27 +334,26 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = MemberForm(request.POST or None, city=member.forum.city, initial=initial)
     if request.method == "POST":
         member = get_member_for(user, pk, action="edit")
-        if form.is_valid():
-            try:
-                services.member_update(actor=user, member=member, data=_member_data(form))
-            except ValidationError as error:
-                _errors_to_form(form, error)
-            else:
-                messages.success(request, _("The member was saved."))
-                return redirect("participation:member", member.pk)
+        edited = member
+        outcome = run_form(
+            form,
+            lambda data: services.member_update(actor=user, member=edited, data=_member_data(data)),
+        )
+        if outcome.ok:
+            messages.success(request, _("The member was saved."))
+            return redirect("participation:member", member.pk)
     services.member_viewed(actor=user, forum=member.forum)
-    return render(
-        request,
-        "participation/member_detail.html",
-        {
-            "member": member,
-            "form": form,
-            "editable": editable,
-            "consents": list(member.consents.all()),
-            "consent_form": ConsentForm(prefix="consent"),
-            "withdraw_form": WithdrawForm(prefix="withdraw"),
-        },
-    )
+    context = {
+        "member": member,
+        "form": form,
+        "editable": editable,
+        "consents": list(member.consents.all()),
+        "consent_form": ConsentForm(prefix="consent"),
+        "withdraw_form": WithdrawForm(prefix="withdraw"),
+    }
+    if request.method == "POST":
+        return invalid_form_response(request, "participation/member_detail.html", context)
+    return render(request, "participation/member_detail.html", context)
 
 
 @login_required
@@ -376,7 +364,9 @@ def consent_new(request: HttpRequest, pk: int) -> HttpResponse:
     form = ConsentForm(request.POST, prefix="consent")
     if form.is_valid():
         try:
-            services.consent_record(actor=user, member=member, data=_consent_data(form))
+            services.consent_record(
+                actor=user, member=member, data=_consent_data(form.cleaned_data)
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -413,27 +403,26 @@ def consultation_new(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     forum = get_forum_for(user, pk, action="members")
     form = ConsultationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.consultation_record(
-                actor=user,
-                forum=forum,
-                data=services.ConsultationData(
-                    held_on=data["held_on"],
-                    topic=data["topic"],
-                    participants=data["participants"],
-                    girls=data["girls"],
-                    boys=data["boys"],
-                    notes=data["notes"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The consultation was recorded."))
-            return redirect("participation:forum", forum.pk)
-    return render(request, "participation/consultation_form.html", {"form": form, "forum": forum})
+    return form_page(
+        request,
+        form,
+        lambda data: services.consultation_record(
+            actor=user,
+            forum=forum,
+            data=services.ConsultationData(
+                held_on=data["held_on"],
+                topic=data["topic"],
+                participants=data["participants"],
+                girls=data["girls"],
+                boys=data["boys"],
+                notes=data["notes"],
+            ),
+        ),
+        success=_("The consultation was recorded."),
+        redirect_to=_forum_url(forum),
+        template="participation/consultation_form.html",
+        context={"forum": forum},
+    )
 
 
 # -- aspirations -----------------------------------------------------------------------------
@@ -444,15 +433,7 @@ def consultation_new(request: HttpRequest, pk: int) -> HttpResponse:
 def aspiration_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require(can_use_participation(user))
-    filters = AspirationFilterForm(request.GET or None)
-    queryset = aspirations_for(user)
-    if filters.is_valid():
-        queryset = filter_aspirations(
-            queryset,
-            status=filters.cleaned_data["status"],
-            cluster=filters.cleaned_data["cluster"],
-            overdue=filters.cleaned_data["overdue"],
-        )
+    filters, queryset = _filtered(request)
     page = paginate(request, queryset)
     return render(
         request,
@@ -461,7 +442,6 @@ def aspiration_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "rows": page.object_list,
-            "today": timezone.localdate(),
             "can_export": can_export_aspirations(user),
             "can_record": can_record_aspiration(user),
         },
@@ -474,8 +454,17 @@ def aspiration_export(request: HttpRequest) -> HttpResponse:
     original text or anything about the child (the public text only)."""
     user = request.user
     require(can_export_aspirations(user))
+    _filters, queryset = _filtered(request)
+    rows = exports.aspiration_rows(queryset)
+    services.aspirations_export_record(actor=user, count=len(rows))
+    return csv_response(exports.FILENAME, exports.HEADER, rows)
+
+
+def _filtered(request: HttpRequest) -> tuple[AspirationFilterForm, QuerySet[Aspiration]]:
+    """The aspirations the person sees, filtered as the list's filter form says (the page and
+    the export use the same)."""
     filters = AspirationFilterForm(request.GET or None)
-    queryset = aspirations_for(user)
+    queryset = aspirations_for(request.user)
     if filters.is_valid():
         queryset = filter_aspirations(
             queryset,
@@ -483,60 +472,7 @@ def aspiration_export(request: HttpRequest) -> HttpResponse:
             cluster=filters.cleaned_data["cluster"],
             overdue=filters.cleaned_data["overdue"],
         )
-    header = [
-        "id",
-        "submitted_on",
-        "source",
-        "cluster",
-        "status",
-        "agency",
-        "due_on",
-        "answered_on",
-        "acted_on",
-        "escalated",
-        "published",
-        "public_text",
-        "musrenbang",
-        "musrenbang_year",
-        "musrenbang_outcome",
-        "funded_year",
-        "amount",
-    ]
-    rows: list[list[Any]] = []
-    for a in queryset[:10000]:
-        planning = getattr(a, "planning", None)
-        rows.append(
-            [
-                a.pk,
-                timezone.localtime(a.submitted_at).date().isoformat(),
-                a.source,
-                a.cluster,
-                a.status,
-                a.agency.short_name or a.agency.name if a.agency else "",
-                a.due_on.isoformat() if a.due_on else "",
-                timezone.localtime(a.answered_at).date().isoformat() if a.answered_at else "",
-                timezone.localtime(a.acted_at).date().isoformat() if a.acted_at else "",
-                "yes" if a.escalated_at else "",
-                "yes" if a.published_at else "",
-                a.public_text if a.published_at else "",
-                planning.level if planning else "",
-                planning.year if planning else "",
-                planning.status if planning else "",
-                planning.funded_year or "" if planning else "",
-                planning.amount if planning and planning.amount is not None else "",
-            ]
-        )
-    count = len(rows)
-    city = _city(user)
-    audit_record(
-        actor=user,
-        action=AuditAction.EXPORT,
-        object_type="participation.aspiration",
-        fields=["status", "cluster", "agency", "public_text", "planning"],
-        label=f"{count} rows",
-        region_code=city.code if city is not None else "",
-    )
-    return csv_response("aspirasi-anak.csv", header, rows)
+    return filters, queryset
 
 
 @login_required
@@ -565,30 +501,31 @@ def aspiration_new(request: HttpRequest) -> HttpResponse:
         members=forum.members.filter(left_on__isnull=True),
         consultations=forum.consultations.all(),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            aspiration = services.aspiration_record(
-                actor=user,
-                forum=forum,
-                data=services.AspirationData(
-                    text=data["text"],
-                    cluster=data["cluster"],
-                    kelurahan=data["kelurahan"],
-                    member=data["member"],
-                    consultation=data["consultation"],
-                ),
-            )
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("The aspiration was recorded."))
-            return redirect("participation:aspiration", aspiration.pk)
-    return render(
+    context = {"forum": forum, "forums": forums}
+    recorded_in = forum
+    return form_page(
         request,
-        "participation/aspiration_form.html",
-        {"form": form, "forum": forum, "forums": forums},
+        form,
+        lambda data: services.aspiration_record(
+            actor=user,
+            forum=recorded_in,
+            data=services.AspirationData(
+                text=data["text"],
+                cluster=data["cluster"],
+                kelurahan=data["kelurahan"],
+                member=data["member"],
+                consultation=data["consultation"],
+            ),
+        ),
+        success=_("The aspiration was recorded."),
+        redirect_to=_aspiration_url,
+        template="participation/aspiration_form.html",
+        context=context,
     )
+
+
+def _aspiration_url(aspiration: Any) -> str:
+    return reverse("participation:aspiration", args=[aspiration.pk])
 
 
 def _detail_context(user: Any, aspiration: Aspiration, **forms: Any) -> dict[str, Any]:
@@ -606,7 +543,6 @@ def _detail_context(user: Any, aspiration: Aspiration, **forms: Any) -> dict[str
         "member": member,
         "can": can,
         "planning": planning,
-        "today": timezone.localdate(),
         "route_form": RouteForm(
             prefix="route",
             agencies=agencies,
@@ -650,19 +586,31 @@ def aspiration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _after_post(
-    request: HttpRequest, aspiration: Aspiration, form_key: str, form: Form, error: Any
+def _detail_submit(
+    request: HttpRequest,
+    aspiration: Aspiration,
+    form: Form,
+    call: Callable[[dict[str, Any]], Any],
+    *,
+    form_name: str,
+    success: str,
 ) -> HttpResponse:
-    if error is None:
-        return redirect("participation:aspiration", aspiration.pk)
-    if isinstance(error, ValidationError):
-        _errors_to_form(form, error)
-    aspiration.refresh_from_db()
-    return render(
+    """One of the aspiration page's forms: through the service back to the page, or the page
+    again with the refused form in its place."""
+
+    def page() -> dict[str, Any]:
+        aspiration.refresh_from_db()
+        return _detail_context(request.user, aspiration)
+
+    return submit(
         request,
-        "participation/aspiration_detail.html",
-        _detail_context(request.user, aspiration, **{form_key: form}),
-        status=400,
+        form,
+        call,
+        success=success,
+        redirect_to=_aspiration_url(aspiration),
+        template="participation/aspiration_detail.html",
+        context=page,
+        form_name=form_name,
     )
 
 
@@ -674,22 +622,21 @@ def aspiration_route(request: HttpRequest, pk: int) -> HttpResponse:
     form = RouteForm(
         request.POST, prefix="route", agencies=services.routable_agencies(aspiration.city)
     )
-    error: Any = True
-    if form.is_valid():
-        try:
-            services.aspiration_route(
-                actor=user,
-                aspiration=aspiration,
-                cluster=form.cleaned_data["cluster"],
-                agency=form.cleaned_data["agency"],
-                safe_text=form.cleaned_data["safe_text"],
-                due_on=form.cleaned_data["due_on"],
-            )
-            error = None
-            messages.success(request, _("The aspiration was routed."))
-        except ValidationError as exc:
-            error = exc
-    return _after_post(request, aspiration, "route_form", form, error)
+    return _detail_submit(
+        request,
+        aspiration,
+        form,
+        lambda data: services.aspiration_route(
+            actor=user,
+            aspiration=aspiration,
+            cluster=data["cluster"],
+            agency=data["agency"],
+            safe_text=data["safe_text"],
+            due_on=data["due_on"],
+        ),
+        form_name="route_form",
+        success=_("The aspiration was routed."),
+    )
 
 
 @login_required
@@ -714,17 +661,16 @@ def aspiration_publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("The aspiration is no longer public."))
         return redirect("participation:aspiration", aspiration.pk)
     form = PublishForm(request.POST, prefix="publish")
-    error: Any = True
-    if form.is_valid():
-        try:
-            services.aspiration_publish(
-                actor=user, aspiration=aspiration, public_text=form.cleaned_data["public_text"]
-            )
-            error = None
-            messages.success(request, _("The aspiration is on the public page."))
-        except ValidationError as exc:
-            error = exc
-    return _after_post(request, aspiration, "publish_form", form, error)
+    return _detail_submit(
+        request,
+        aspiration,
+        form,
+        lambda data: services.aspiration_publish(
+            actor=user, aspiration=aspiration, public_text=data["public_text"]
+        ),
+        form_name="publish_form",
+        success=_("The aspiration is on the public page."),
+    )
 
 
 @login_required
@@ -733,23 +679,21 @@ def aspiration_respond(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     aspiration = get_aspiration_for(user, pk, action="respond")
     form = RespondForm(request.POST, request.FILES, prefix="respond")
-    error: Any = True
-    if form.is_valid():
-        upload = form.cleaned_data["evidence"]
-        try:
-            services.aspiration_respond(
-                actor=user,
-                aspiration=aspiration,
-                status=form.cleaned_data["status"],
-                response=form.cleaned_data["response"],
-                evidence=upload or None,
-                evidence_name=upload.name if upload else "",
-            )
-            error = None
-            messages.success(request, _("The answer was saved."))
-        except ValidationError as exc:
-            error = exc
-    return _after_post(request, aspiration, "respond_form", form, error)
+    return _detail_submit(
+        request,
+        aspiration,
+        form,
+        lambda data: services.aspiration_respond(
+            actor=user,
+            aspiration=aspiration,
+            status=data["status"],
+            response=data["response"],
+            evidence=data["evidence"] or None,
+            evidence_name=data["evidence"].name if data["evidence"] else "",
+        ),
+        form_name="respond_form",
+        success=_("The answer was saved."),
+    )
 
 
 @login_required
@@ -758,26 +702,24 @@ def aspiration_planning(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     aspiration = get_aspiration_for(user, pk, action="plan")
     form = PlanningForm(request.POST, prefix="planning")
-    error: Any = True
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.planning_record(
-                actor=user,
-                aspiration=aspiration,
-                data=services.PlanningData(
-                    level=data["level"],
-                    year=data["year"],
-                    status=data["status"],
-                    funded_year=data["funded_year"],
-                    amount=data["amount"],
-                ),
-            )
-            error = None
-            messages.success(request, _("The Musrenbang outcome was saved."))
-        except ValidationError as exc:
-            error = exc
-    return _after_post(request, aspiration, "planning_form", form, error)
+    return _detail_submit(
+        request,
+        aspiration,
+        form,
+        lambda data: services.planning_record(
+            actor=user,
+            aspiration=aspiration,
+            data=services.PlanningData(
+                level=data["level"],
+                year=data["year"],
+                status=data["status"],
+                funded_year=data["funded_year"],
+                amount=data["amount"],
+            ),
+        ),
+        form_name="planning_form",
+        success=_("The Musrenbang outcome was saved."),
+    )
 
 
 @login_required

@@ -203,7 +203,6 @@ def slippage(request: HttpRequest) -> SlippageOut:
 @router.get("/followups/mine/", response={200: list[FollowUpOut], 401: ErrorOut, 403: ErrorOut})
 def my_followups(request: HttpRequest) -> list[FollowUpOut]:
     require(can_use_plans(request.user))
-    today = timezone.localdate()
     return [
         FollowUpOut(
             id=f.pk,
@@ -216,7 +215,7 @@ def my_followups(request: HttpRequest) -> list[FollowUpOut]:
             owner=f.owner.display_name if f.owner else None,
             due_on=f.due_on,
             done_on=f.done_on,
-            overdue=f.done_on is None and f.due_on < today,
+            overdue=f.overdue,
         )
         for f in selectors.my_followups(request.user)
     ]

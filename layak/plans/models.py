@@ -4,6 +4,7 @@ kelembagaan and the five clusters and is monitored yearly)."""
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -11,11 +12,25 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from layak.accounts.models import Agency
 from layak.core.crypto import EncryptedFileField
 from layak.core.models import RegionScopedModel
+
+
+def overdue_q(today: datetime.date) -> Q:
+    """Milestones and follow-ups that are overdue on ``today``: past their due date and not
+    done. The one rule, for queries; :func:`is_overdue` is the same rule for one row."""
+    return Q(done_on__isnull=True, due_on__lt=today)
+
+
+def is_overdue(
+    due_on: datetime.date, done_on: datetime.date | None, today: datetime.date | None = None
+) -> bool:
+    """:func:`overdue_q` for one milestone or follow-up (``today``: the local date)."""
+    return done_on is None and due_on < (today or timezone.localdate())
 
 
 class PlanStatus(models.TextChoices):
@@ -136,6 +151,11 @@ class Milestone(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def overdue(self) -> bool:
+        """Past due and not done (:func:`is_overdue`): a missed milestone."""
+        return is_overdue(self.due_on, self.done_on)
 
 
 def progress_evidence_path(instance: ProgressReport, filename: str) -> str:
@@ -275,6 +295,11 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+    @property
+    def overdue(self) -> bool:
+        """Past due and not done (:func:`is_overdue`)."""
+        return is_overdue(self.due_on, self.done_on)
 
     def clean(self) -> None:
         meeting = self.meeting if self.meeting_id else None

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from layak.accounts.permissions import home_filter
 from layak.accounts.roles import Role
 from layak.core.permissions import always, get_object_for, has_role, require
-from layak.plans.models import Action, FollowUp, Meeting, Plan, ProgressReport
+from layak.plans.models import Action, FollowUp, Meeting, Milestone, Plan, ProgressReport
 
 uses_plans = has_role(Role.SECRETARIAT, Role.ADMIN, Role.LEADERSHIP, Role.OPD_FOCAL)
 manages_plans = has_role(Role.SECRETARIAT, Role.ADMIN)
@@ -89,6 +89,27 @@ def get_action_for(user: Any, pk: Any, *, action: str) -> Action:
         action=action,
         visible=lambda u: actions_visible_to(u).select_related("plan", "agency"),
         checks={"view": always, "manage": _manage, "report": can_report_on},
+    )
+
+
+def milestones_visible_to(user: Any) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(action__in=actions_visible_to(user))
+
+
+def _may_report_on_milestone(user: Any, milestone: Milestone) -> bool:
+    return can_report_on(user, milestone.action)
+
+
+def get_milestone_for(user: Any, pk: Any, *, action: str) -> Milestone:
+    """A milestone, to who sees its action; "report" (mark it done): who reports on the
+    action."""
+    require(can_use_plans(user))  # people without a plans role: 403, not 404
+    return get_object_for(
+        user,
+        pk,
+        action=action,
+        visible=lambda u: milestones_visible_to(u).select_related("action__plan__region"),
+        checks={"view": always, "report": _may_report_on_milestone},
     )
 
 

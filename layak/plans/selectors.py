@@ -10,7 +10,15 @@ from django.conf import settings
 from django.db.models import F, Prefetch, Q, QuerySet
 
 from layak.accounts.models import Agency
-from layak.plans.models import Action, FollowUp, Meeting, Milestone, Plan, ProgressReport
+from layak.plans.models import (
+    Action,
+    FollowUp,
+    Meeting,
+    Milestone,
+    Plan,
+    ProgressReport,
+    overdue_q,
+)
 from layak.plans.permissions import (
     actions_visible_to,
     can_manage_plans,
@@ -67,7 +75,7 @@ def action_statuses(actions: QuerySet[Action], *, today: datetime.date) -> list[
         ),
         Prefetch(
             "milestones",
-            queryset=Milestone.objects.filter(due_on__lt=today, done_on__isnull=True),
+            queryset=Milestone.objects.filter(overdue_q(today)),
             to_attr="missed_milestones",
         ),
     )

@@ -22,7 +22,6 @@ from layak.core.models import AuditAction
 from layak.core.uploads import check_upload
 from layak.evaluations.models import Indicator, Instrument
 from layak.evaluations.selectors import unresolved_question_names
-from layak.indicators.targets import targets_sync
 from layak.plans.models import (
     Action,
     Attendance,
@@ -35,6 +34,7 @@ from layak.plans.models import (
     ProgressReport,
     YearTarget,
 )
+from layak.plans.targets import targets_sync
 from layak.regions.models import Region
 
 
@@ -104,7 +104,7 @@ def plan_create(*, actor: Any, region: Region, title: str, start_year: int, end_
 @transaction.atomic
 def plan_adopt(*, actor: Any, plan: Plan) -> Plan:
     """Mark the plan adopted (enacted with the Perda / Perwali); its yearly targets become the
-    city's indicator targets (``layak.indicators.targets``)."""
+    city's indicator targets (``layak.plans.targets``)."""
     plan.status = PlanStatus.ADOPTED
     plan.save(update_fields=["status"])
     _audit(actor, AuditAction.UPDATE, plan, plan.region, "status")
@@ -155,7 +155,7 @@ def target_set(
     *, actor: Any, action: Action, year: int, target: str, value: Decimal | None = None
 ) -> YearTarget:
     """Set the target of one plan year (replacing an earlier one). In an adopted plan, the
-    indicator targets of the city follow (``layak.indicators.targets``)."""
+    indicator targets of the city follow (``layak.plans.targets``)."""
     if not action.plan.start_year <= year <= action.plan.end_year:
         raise ValidationError({"year": _("The year must lie within the plan period.")})
     row = YearTarget.objects.filter(action=action, year=year).first() or YearTarget(
@@ -342,3 +342,18 @@ def followup_reminders_enqueue(*, today: datetime.date) -> int:
             FollowUp.objects.filter(pk=item.pk).update(**{field: now})
             transaction.on_commit(partial(send_followup_reminder.enqueue, item.pk, stage))
     return len(due) + len(before)
+
+
+@transaction.atomic
+def profile_export_record(*, actor: Any, city: Region, year: int, kind: str) -> None:
+    """Audit a download of the Profil Anak of ``city`` for ``year`` as an export (``kind``:
+    the format, e.g. "xlsx"); the PDF is audited by `core.documents` when downloaded."""
+    audit_record(
+        actor=actor,
+        action=AuditAction.EXPORT,
+        object_type="plans.profile",
+        object_id=f"{city.code}-{year}",
+        label=f"Profil Anak {city.name} {year}",
+        fields=[kind],
+        region_code=city.code,
+    )

@@ -6,20 +6,17 @@ audited as exports. The PDF is built by the background worker (issue #11,
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from layak.core.audit import audit_record
 from layak.core.disclosure import publishes
 from layak.core.documents import ExportAudit, document_request
 from layak.core.exports import xlsx_response
-from layak.core.models import AuditAction
 from layak.core.pages import menu
 from layak.indicators.permissions import indicator_city
-from layak.plans import profile
+from layak.plans import profile, services
 from layak.plans.apps import PROFILE_PDF
 from layak.regions.models import Region
 
@@ -36,19 +33,6 @@ def _year(request: HttpRequest, city: Region) -> int:
     if not (text.isascii() and text.isdigit()) or not profile.is_valid_year(int(text)):
         raise Http404
     return int(text)
-
-
-def _audit(request: HttpRequest, city: Region, year: int, kind: str) -> None:
-    with transaction.atomic():
-        audit_record(
-            actor=request.user,
-            action=AuditAction.EXPORT,
-            object_type="plans.profile",
-            object_id=f"{city.code}-{year}",
-            label=f"Profil Anak {city.name} {year}",
-            fields=[kind],
-            region_code=city.code,
-        )
 
 
 @publishes(*PUBLISHED)
@@ -103,5 +87,5 @@ def profile_xlsx(request: HttpRequest) -> HttpResponse:
     city = indicator_city(request.user)
     year = _year(request, city)
     content = profile.profile_xlsx(profile.child_profile(city, year))
-    _audit(request, city, year, "xlsx")
+    services.profile_export_record(actor=request.user, city=city, year=year, kind="xlsx")
     return xlsx_response(f"profil-anak-{city.code}-{year}.xlsx", content)

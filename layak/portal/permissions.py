@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from layak.accounts.roles import Role
-from layak.core.permissions import always, get_object_for, has_role
-from layak.indicators.permissions import city_of
+from layak.accounts.scope import city_of, require_city
+from layak.core.permissions import always, get_object_for, has_role, require
 from layak.portal.models import PlaySpace, Service
 from layak.regions.models import Region
 
@@ -25,10 +25,17 @@ is_secretariat = has_role(Role.SECRETARIAT)
 
 
 def directory_city_of(user: Any) -> Region | None:
-    """The kab/kota whose directory ``user`` keeps, or None."""
+    """The kab/kota whose directory ``user`` keeps (the secretariat's own kab/kota, by
+    :func:`layak.accounts.scope.city_of`), or None."""
     if not is_secretariat(user):
         return None
     return city_of(user)
+
+
+def require_directory_city(user: Any) -> Region:
+    """:func:`directory_city_of`, or 403 for anyone who keeps no city's directory."""
+    require(bool(is_secretariat(user)))
+    return require_city(user)
 
 
 def can_manage_directory(user: Any) -> bool:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
-from django.utils import formats
 
 from layak.core.disclosure import Key, Linked, Protected, hidden_mark
 from layak.core.disclosure.caching import protect_cached
+from layak.core.formatting import format_decimal
 from layak.evaluations.models import Award
 from layak.families.selectors import Slot, free_slots
 from layak.indicators.models import Definition, Level, Rollup, Source, Unit
@@ -57,9 +57,10 @@ class Cell:
 
 
 def _format(value: Decimal, unit: str) -> str:
+    """A published figure in the reader's language (:mod:`layak.core.formatting`)."""
     if unit == Unit.COUNT:
-        return formats.number_format(value, 0, use_l10n=True, force_grouping=True)
-    text = formats.number_format(value, 1, use_l10n=True, force_grouping=True)
+        return format_decimal(value, 0)
+    text = format_decimal(value, 1)
     return f"{text} %" if unit == Unit.PERCENT else f"{text} ‰"
 
 

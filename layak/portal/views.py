@@ -3,13 +3,11 @@ directory pages the secretariat keeps under ``/publik/kelola/``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,19 +18,20 @@ from django.views.decorators.http import require_POST
 from layak.core.disclosure import hidden_mark, legend_text, publishes, small_cell
 from layak.core.disclosure.publishing import publishing_hold, serve_last_audited
 from layak.core.exports import csv_response
+from layak.core.forms import form_page
 from layak.core.pages import menu
 from layak.core.permissions import require
-from layak.indicators.models import Definition, Level
-from layak.portal import caching, selectors, services
+from layak.indicators.models import Definition
+from layak.portal import caching, exports, selectors, services
 from layak.portal.forms import PlaySpaceForm, PublicIndicatorsForm, ServiceForm
 from layak.portal.models import PlaySpace, Service
 from layak.portal.permissions import (
     can_manage_directory,
     can_manage_public_indicators,
-    directory_city_of,
     get_play_space_for,
     get_service_for,
     play_spaces_visible_to,
+    require_directory_city,
     services_visible_to,
 )
 from layak.portal.playmap import Marker, render_with_markers
@@ -126,33 +125,13 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _csv(name: str, header: list[str], rows: Iterable[list[Any]]) -> HttpResponse:
-    return csv_response(f"{name}.csv", header, rows, bom=True)
-
-
-def _csv_value(cell: selectors.Cell) -> Any:
-    """A hidden cell holds the hidden mark (as on the page); a missing one is empty. No note
-    row: the CSV stays one header and data rows; the page beside the link has the legend."""
-    return hidden_mark() if cell.hidden else cell.number
-
-
 @publishes(*PUBLISHED)
 @caching.public_download
 @serve_last_audited
 def statistics_csv(request: HttpRequest) -> HttpResponse:
     city = home_region()
-
-    def build() -> list[list[Any]]:
-        if city is None:
-            return []
-        return [
-            [s.definition.code, s.definition.name, city.name, s.period_label, _csv_value(s.cell)]
-            for s in selectors.indicator_summaries(city)
-        ]
-
-    rows = caching.cached_data(f"csv:summary:{get_language()}", build)
-    header = [_("indicator code"), _("indicator"), _("area"), _("period"), _("value")]
-    return _csv("statistik-layak", header, rows)
+    rows = caching.cached_data(f"csv:summary:{get_language()}", lambda: exports.summary_rows(city))
+    return csv_response("statistik-layak.csv", exports.summary_header(), rows, bom=True)
 
 
 @publishes(*PUBLISHED)
@@ -160,18 +139,10 @@ def statistics_csv(request: HttpRequest) -> HttpResponse:
 @serve_last_audited(each=lambda: ({"code": c} for c in selectors.public_codes()))
 def indicator_csv(request: HttpRequest, code: str) -> HttpResponse:
     city, definition = _public_definition(code)
-
-    def build() -> list[list[Any]]:
-        table = selectors.indicator_table(city, definition)
-        return [
-            [row.code, row.name, str(Level(row.level).label), period, _csv_value(cell)]
-            for row in table.rows
-            for period, cell in zip(table.periods, row.cells, strict=True)
-        ]
-
-    rows = caching.cached_data(f"csv:{code}:{get_language()}", build)
-    header = [_("area code"), _("area"), _("level"), _("period"), _("value")]
-    return _csv(f"statistik-{code}", header, rows)
+    rows = caching.cached_data(
+        f"csv:{code}:{get_language()}", lambda: exports.indicator_rows(city, definition)
+    )
+    return csv_response(f"statistik-{code}.csv", exports.indicator_header(), rows, bom=True)
 
 
 @caching.public_page
@@ -222,21 +193,6 @@ def _fragment(name: str, build: Any) -> str:
 # -- directory management (the secretariat) --------------------------------------------------
 
 
-def _errors_to_form(form: BaseForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
-def _manager_city(user: Any) -> Region:
-    city = directory_city_of(user)
-    require(city is not None)
-    assert city is not None  # noqa: S101 - narrows the type after require()
-    return city
-
-
 @login_required
 @menu("portal")
 def manage(request: HttpRequest) -> HttpResponse:
@@ -265,18 +221,15 @@ def public_indicators(request: HttpRequest) -> HttpResponse:
         definitions=selectors.publishable_definitions(),
         public=selectors.public_codes(),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.public_indicators_set(actor=user, codes=form.ordered_codes())
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, _("Public indicators saved."))
-            return redirect("portal:manage")
-    return render(
+    context = {"groups": form.groups(), "limit": small_cell(), "mark": hidden_mark()}
+    return form_page(
         request,
-        "portal/public_indicators.html",
-        {"form": form, "groups": form.groups(), "limit": small_cell(), "mark": hidden_mark()},
+        form,
+        lambda data: services.public_indicators_set(actor=user, codes=form.ordered_codes()),
+        success=_("Public indicators saved."),
+        redirect_to="portal:manage",
+        template="portal/public_indicators.html",
+        context=context,
     )
 
 
@@ -292,18 +245,15 @@ def _entry_form(
     """The create/edit page of a directory entry: validated, saved through the service
     ``save(entry, changed fields)``, its errors shown on the form."""
     form = form_class(request.POST or None, instance=entry, city=entry.city)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.save(commit=False), form.changed_data)
-        except ValidationError as error:
-            _errors_to_form(form, error)
-        else:
-            messages.success(request, saved)
-            return redirect("portal:manage")
-    return render(
+    context = {"entry": entry if entry.pk else None, "kind": kind}
+    return form_page(
         request,
-        "portal/entry_form.html",
-        {"form": form, "entry": entry if entry.pk else None, "kind": kind},
+        form,
+        lambda data: save(form.save(commit=False), form.changed_data),
+        success=saved,
+        redirect_to="portal:manage",
+        template="portal/entry_form.html",
+        context=context,
     )
 
 
@@ -311,7 +261,7 @@ def _entry_form(
 @menu("portal")
 def service_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
-    city = _manager_city(user)
+    city = require_directory_city(user)
     entry = get_service_for(user, pk, action="edit") if pk is not None else Service(city=city)
     return _entry_form(
         request,
@@ -329,7 +279,7 @@ def service_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @menu("portal")
 def play_space_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     user = request.user
-    city = _manager_city(user)
+    city = require_directory_city(user)
     entry = get_play_space_for(user, pk, action="edit") if pk is not None else PlaySpace(city=city)
     return _entry_form(
         request,

@@ -7,9 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from layak.accounts.permissions import is_admin
 from layak.core.permissions import always as _always
 from layak.core.permissions import get_object_for
+from layak.core.roles import is_admin
 from layak.regions.models import Region
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
-from layak.regions.models import Region
+from layak.regions.models import Region, RegionLevel
 from layak.regions.permissions import regions_visible_to
 
 
@@ -18,6 +18,16 @@ def codes_up_to(city_code: str, code: str) -> list[str]:
         code = code.rsplit(".", 1)[0]
         codes.append(code)
     return codes
+
+
+def kelurahan_choices(city: Region | None) -> QuerySet[Region]:
+    """The kelurahan (and desa) of ``city`` by name, for a form's choice of the child's or the
+    family's area; none without a city."""
+    if city is None:
+        return Region.objects.none()
+    return Region.objects.filter(
+        code__startswith=f"{city.code}.", level__in=(RegionLevel.KELURAHAN, RegionLevel.DESA)
+    ).order_by("name")
 
 
 def home_region() -> Region | None:

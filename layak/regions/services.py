@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -378,3 +379,16 @@ def regions_load_bundled(*, actor: Any) -> ImportResult:
                 with (BUNDLED_DATA / name).open(encoding="utf-8") as stream:
                     regions_import_boundaries(stream=stream, actor=actor, source=name)
     return ImportResult(created=totals[0], updated=totals[1], unchanged=totals[2])
+
+
+def regions_import_file(
+    *, actor: Any, kind: str, file: IO[bytes], source: str
+) -> ImportResult | int:
+    """One file of the import page: region codes (``kind`` ``csv``, :func:`regions_import_csv`)
+    or boundaries (``geojson``, :func:`regions_import_boundaries`), read as UTF-8 with or
+    without a byte-order mark. Returns the CSV's counts or the number of boundaries loaded;
+    raises ImportRejected like them."""
+    stream = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+    if kind == "csv":
+        return regions_import_csv(stream=stream, actor=actor, source=source)
+    return regions_import_boundaries(stream=stream, actor=actor, source=source)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import io
+from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from layak.core.errors import ImportRejected
+from layak.core.forms import invalid_form_response, submit
 from layak.core.pages import menu
 from layak.core.permissions import require
 from layak.regions.forms import RegionImportForm
@@ -29,7 +29,7 @@ from layak.regions.selectors import (
     region_children,
     region_tree,
 )
-from layak.regions.services import regions_import_boundaries, regions_import_csv
+from layak.regions.services import ImportResult, regions_import_file
 
 
 def _map_of(regions: list[Region], title: str) -> str:
@@ -86,36 +86,46 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+IMPORT_PAGE = "regions/region_import.html"
+
+
+def _imported(result: ImportResult | int) -> str:
+    if isinstance(result, ImportResult):
+        return _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.") % {
+            "c": result.created,
+            "u": result.updated,
+            "n": result.unchanged,
+        }
+    return _("%(n)d boundaries loaded.") % {"n": result}
+
+
 @login_required
 @menu("regions")
 def region_import(request: HttpRequest) -> HttpResponse:
     require(can_import_regions(request.user))
     form = RegionImportForm(request.POST or None, request.FILES or None)
-    errors: list[tuple[int, str]] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        stream = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
-        try:
-            if form.cleaned_data["kind"] == "csv":
-                result = regions_import_csv(stream=stream, actor=request.user, source=upload.name)
-                messages.success(
-                    request,
-                    _("Imported: %(c)d created, %(u)d updated, %(n)d unchanged.")
-                    % {"c": result.created, "u": result.updated, "n": result.unchanged},
-                )
-            else:
-                count = regions_import_boundaries(
-                    stream=stream, actor=request.user, source=upload.name
-                )
-                messages.success(request, _("%(n)d boundaries loaded.") % {"n": count})
-            return redirect("regions:list")
-        except ImportRejected as rejected:
-            errors = rejected.errors
     scope_code = region_import_scope(request.user)
     scope = Region.objects.filter(code=scope_code).first() if scope_code is not None else None
-    return render(
-        request,
-        "regions/region_import.html",
-        {"form": form, "errors": errors, "scope_code": scope_code, "scope": scope},
-        status=400 if errors else 200,
-    )
+    context: dict[str, Any] = {"errors": [], "scope_code": scope_code, "scope": scope}
+    if request.method != "POST":
+        return render(request, IMPORT_PAGE, {"form": form, **context})
+    try:
+        return submit(
+            request,
+            form,
+            lambda data: regions_import_file(
+                actor=request.user,
+                kind=data["kind"],
+                file=data["file"].file,
+                source=data["file"].name or "",
+            ),
+            success=_imported,
+            redirect_to="regions:list",
+            template=IMPORT_PAGE,
+            context=context,
+        )
+    except ImportRejected as rejected:
+        # Row errors of the file, listed with their row numbers (not a form field's errors).
+        return invalid_form_response(
+            request, IMPORT_PAGE, {**context, "form": form, "errors": rejected.errors}
+        )

@@ -1,20 +1,18 @@
-"""The demo city, seeded once per session, and its people logged in through the real flow.
+"""The demo city and its people logged in through the real flow.
 
 The security tests (the permission matrix, the API fuzzing) run against ``layak seed_demo
---size small``: every demo person, every module's data. The data is seeded inside one
-transaction that stays open while the package's tests run and is rolled back when they are
-done, so the rest of the suite never sees it; each test runs in a savepoint of it
-(pytest-django's ``db``). The scope is the package, not the session: pytest-django runs the
-transactional tests (``TransactionTestCase``) after these, and they must not find the
-connection inside a transaction.
+--size small``: every demo person, every module's data. The city is the suite's one seeding
+(``demo_seed`` in the root conftest.py, a transaction rolled back when the last test reading it
+is done); each test runs in a savepoint of it (pytest-django's ``db``).
 
-Every demo person gets TOTP (the case roles must have it; the others may), and logs in with
-the password, then the TOTP code, as a person at a browser would.
+Every demo person gets TOTP (the case roles must have it; the others may) in a savepoint that
+stays open while the package's tests run and is rolled back when they are done, so the other
+tests reading the demo city never see it. Each person logs in with the password, then the TOTP
+code, as a person at a browser would.
 """
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,9 +22,8 @@ import pyotp
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
-from django.core.management import call_command
 from django.db import transaction
-from django.test import Client, TestCase
+from django.test import Client
 
 from layak.accounts.models import User
 from layak.core.demo import DEMO_PASSWORD
@@ -80,14 +77,12 @@ def log_in(client: Client, city: DemoCity, username: str) -> None:
 
 
 @pytest.fixture(scope="package")
-def demo_city(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoCity]:
-    """``seed_demo --size small`` once, in a transaction rolled back after the package."""
+def demo_city(demo_seed: Any, django_db_blocker: Any) -> Iterator[DemoCity]:
+    """The seeded demo city with TOTP for everyone, rolled back after the package."""
     with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
+        savepoint = transaction.atomic()
+        savepoint.__enter__()
         try:
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                call_command("seed_demo", "--size", "small", stdout=io.StringIO())
             people = {u.username: u for u in User.objects.filter(is_active=True)}
             secrets: dict[str, str] = {}
             for username, person in sorted(people.items()):
@@ -97,9 +92,9 @@ def demo_city(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoCity
                 secrets[username] = secret
         except BaseException:
             transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+            savepoint.__exit__(None, None, None)
             raise
     yield DemoCity(people=people, totp_secrets=secrets)
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
+        savepoint.__exit__(None, None, None)

@@ -1,13 +1,16 @@
 """Demo data of the accounts app: one Balikpapan login per role, safe to seed twice (issue #2).
 
 Only the "small" size is tested here; "national" creates hundreds of kab/kota and is too slow
-for a unit test.
+for a unit test. The city is the suite's one seeding (``demo_seed``, the root conftest.py); its
+report is what that seeding printed.
 """
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import TestCase
@@ -24,12 +27,15 @@ def seed_small() -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="class")
+def seed_output(request: pytest.FixtureRequest, demo_seed: Any) -> None:
+    assert request.cls is not None
+    request.cls.output = demo_seed.output
+
+
+@pytest.mark.usefixtures("seed_output")
 class SmallDemoTests(TestCase):
     output: str
-
-    @classmethod
-    def setUpTestData(cls) -> None:
-        cls.output = seed_small()
 
     def test_creates_the_twelve_demo_logins_with_their_roles(self) -> None:
         self.assertEqual(len(BALIKPAPAN_LOGINS), 12)

@@ -1,16 +1,14 @@
 """Two-factor log-in for every role that can see a child's identity (issue #11, finding 4).
 
 The required roles are derived from the apps' permission rules (``layak.core.identity``),
-not kept by hand. These tests seed the demo city (every role, with cases, referrals,
+not kept by hand. These tests read the demo city (every role, with cases, referrals,
 families and Forum Anak members) and check, for every demo person, that whoever receives a
 row from an identity-bearing queryset holds a declared role and is sent to the TOTP set-up.
 """
 
 from __future__ import annotations
 
-import io
-
-from django.core.management import call_command
+import pytest
 from django.test import Client, TestCase
 from django.urls import reverse
 
@@ -23,11 +21,8 @@ from layak.core.permissions import user_roles
 from layak.core.testing import login
 
 
+@pytest.mark.usefixtures("demo_seed")  # the suite's one seeding (the root conftest.py)
 class IdentityRolesDeclaredTests(TestCase):
-    @classmethod
-    def setUpTestData(cls) -> None:
-        call_command("seed_demo", size="small", stdout=io.StringIO())
-
     def test_whoever_sees_an_identity_holds_a_declared_role(self) -> None:
         declared = identity_roles()
         seen_by: set[str] = set()

@@ -22,10 +22,10 @@ from layak.cases.models import (
     Referral,
     Report,
     ReportStatus,
-    Sex,
     Stage,
     Victim,
 )
+from layak.core.choices import Sex
 from layak.core.demo import DemoContext
 from layak.regions.demo import seed_regions
 from layak.regions.models import Region

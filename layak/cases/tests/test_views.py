@@ -285,8 +285,8 @@ class PublicFormTests(TestCase):
 
     def test_bad_input_gets_a_message_and_changes_nothing(self) -> None:
         response = Client().post(reverse("report:form"), {"description": "", "child_age": "40"})
-        self.assertEqual(response.status_code, 200)
-        self.assertContains(response, 'role="alert"')
+        self.assertEqual(response.status_code, 400)  # a refused form (layak.core.forms)
+        self.assertContains(response, 'role="alert"', status_code=400)
         self.assertFalse(Report.objects.exists())
 
 
@@ -332,3 +332,52 @@ class HolidayPageTests(TestCase):
         enable_totp(world.worker)
         login(client, world.worker)
         self.assertEqual(client.get(reverse("cases:holidays")).status_code, 403)
+
+
+class RefusedFormTests(TestCase):
+    """A form refused by itself or by its service: the page again, the error on the form,
+    400, nothing changed (``layak.core.forms``, issue #14)."""
+
+    world: CaseWorld
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = make_case_world()
+        enable_totp(cls.world.worker)
+
+    def setUp(self) -> None:
+        self.client = Client()
+        login(self.client, self.world.worker)
+
+    def test_merging_into_an_unknown_number_shows_the_report_again(self) -> None:
+        report = services.report_record(
+            actor=self.world.worker, data=services.ReportData("walk_in", "x")
+        )
+        response = self.client.post(
+            reverse("cases:report_merge", args=[report.pk]), {"number": "NO-SUCH-NUMBER"}
+        )
+        self.assertContains(response, 'class="error" role="alert"', status_code=400)
+        report.refresh_from_db()
+        self.assertEqual(report.status, ReportStatus.RECEIVED)
+
+    def test_an_unknown_stage_shows_the_case_again(self) -> None:
+        case = make_case(self.world)
+        response = self.client.post(reverse("cases:stage", args=[case.pk]), {"stage": "nope"})
+        self.assertContains(response, 'role="alert"', status_code=400)
+        case.refresh_from_db()
+        self.assertEqual(case.stage, Stage.INTAKE)
+
+    def test_a_report_handled_meanwhile_says_so(self) -> None:
+        report = services.report_record(
+            actor=self.world.worker, data=services.ReportData("walk_in", "x")
+        )
+        services.report_dismiss(actor=self.world.worker, report=report)
+        response = self.client.post(
+            reverse("cases:report_open", args=[report.pk]), {"kelurahan": self.world.kelurahan.pk}
+        )
+        self.assertContains(response, 'class="errors" role="alert"', status_code=400)
+        self.assertFalse(Case.objects.exists())
+
+    def test_a_malformed_tracking_code_is_refused(self) -> None:
+        response = Client().post(reverse("report:status"), {"code": "x"})
+        self.assertContains(response, 'role="alert"', status_code=400)

@@ -97,7 +97,7 @@ class CoverageTests(TestCase):
         w.manggar.save()
         login(self.client, w.secretariat)
         self.client.get(reverse("community:coverage"))  # warm the session and menu caches
-        with self.assertNumQueries(14):  # constant: not one per kelurahan (one is the TOTP check)
+        with self.assertNumQueries(13):  # constant: not one per kelurahan (one is the TOTP check)
             page = self.client.get(reverse("community:coverage"))
         self.assertContains(page, 'data-code="64.71.01.1001" data-functioning="yes"')
         self.assertContains(page, 'data-code="64.71.01.1002" data-functioning="no"')

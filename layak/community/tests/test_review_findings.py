@@ -11,8 +11,8 @@ from PIL import Image
 
 from layak.cases.models import Report
 from layak.community import services
+from layak.community.selectors import group_logins
 from layak.community.tests.factories import PatbmWorld, activity_data, make_patbm_world
-from layak.community.views import _logins_for
 
 
 def _jpeg_with_gps() -> bytes:
@@ -48,7 +48,7 @@ class CommunityReviewTests(TestCase):
             self.assertEqual(len(image.getexif()), 0)
 
     def test_only_the_groups_own_activists_can_be_linked(self) -> None:
-        choices = set(_logins_for(self.world.group))
+        choices = set(group_logins(self.world.group))
         self.assertIn(self.world.activist, choices)
         self.assertNotIn(self.world.other_activist, choices)
 

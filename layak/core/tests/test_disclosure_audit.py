@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 from django.utils import timezone
@@ -54,10 +55,10 @@ def _audit(*args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+@pytest.mark.usefixtures("demo_seed")  # the suite's one seeding (the root conftest.py)
 class DisclosureAuditCommandTests(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("seed_demo", size="small", stdout=io.StringIO())
         call_command("refresh_rollups", no_audit=True, stdout=io.StringIO())
 
     def tearDown(self) -> None:

@@ -13,8 +13,8 @@ from django.test import Client, TestCase, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from layak.cases.models import PublicAttempt
 from layak.cases.tests.factories import make_case_world
+from layak.core.models import PublicAttempt
 from layak.core.throttles import throttle_hit
 
 LIMIT = 5

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from django.test import TestCase
 
 from layak.accounts.models import Agency, User
 from layak.accounts.tests.factories import make_agency, make_person
+from layak.core import permissions_audit
 from layak.core.audit import audit_record
 from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import FORBIDDEN, LOGIN_REDIRECT, OK, assert_access_matrix, login
@@ -62,6 +65,12 @@ class AuditPageTests(TestCase):
         response = self.client.get("/audit/")
         self.assertContains(response, "visible-entry")
         self.assertNotContains(response, "other-city-entry")
+
+    def test_admin_sees_no_entry_until_accounts_registers_the_region_scope(self) -> None:
+        """Core does not know whose region is whose (issue #14): accounts tells it."""
+        with mock.patch.object(permissions_audit, "_scope", []):
+            self.assertFalse(permissions_audit.audit_entries_visible_to(self.admin).exists())
+        self.assertTrue(permissions_audit.audit_entries_visible_to(self.admin).exists())
 
     def test_filter_by_action_through_htmx_returns_only_the_table(self) -> None:
         login(self.client, self.admin)

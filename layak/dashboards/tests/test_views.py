@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from decimal import Decimal
 
 from django.db import connection
 from django.test import Client, TestCase
@@ -14,10 +15,16 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from layak.core.disclosure import hidden_mark, legend_text
+from layak.core.formatting import format_decimal
 from layak.core.testing import assert_access_matrix, login
 from layak.dashboards import services
 from layak.dashboards.models import Challenge
-from layak.dashboards.tests.factories import YEARS, add_kelurahan, make_dashboard_world
+from layak.dashboards.tests.factories import (
+    YEARS,
+    DashboardWorld,
+    add_kelurahan,
+    make_dashboard_world,
+)
 from layak.indicators import rollups
 from layak.indicators.models import Rollup, Value
 from layak.regions.tests.factories import make_region
@@ -110,14 +117,18 @@ class ContentTests(TestCase):
     def test_trend_csv_matches_the_data_table(self) -> None:
         html = self.client.get(reverse("dashboards:cluster", args=["K1"])).content.decode()
         table = html.split('data-testid="table-akta-lahir"')[1].split("</table>")[0]
-        shown = dict(re.findall(r'data-period="(\d{4})">.*?<td class="value">([^<]*)</td>', table))
+        shown = dict(
+            re.findall(r'data-period="(\d{4})">.*?<td class="value">([^<]*)</td>', table, re.S)
+        )
         response = self.client.get(reverse("dashboards:trend_csv", args=["akta-lahir"]))
         self.assertEqual(
             response["Content-Disposition"],
             'attachment; filename="kota-balikpapan-akta-lahir-64.71-trend.csv"',
         )
         rows = rows_of(response)
-        self.assertEqual({r["period"]: r["value"] for r in rows}, shown)
+        # The page writes the number in the reader's language, the CSV as a number.
+        self.assertEqual({r["period"]: format_decimal(Decimal(r["value"]), 1) for r in rows}, shown)
+        self.assertEqual({r["period"]: r["value"] for r in rows}, {"2023": "78.3", "2024": "83.2"})
         self.assertEqual(len(shown), 2)
         self.assertEqual(rows[-1]["target"], "70.00")
 
@@ -128,7 +139,8 @@ class ContentTests(TestCase):
         by_code = {r["indicator_code"]: r for r in rows_of(response)}
         for series in page.series:
             row = by_code[series.definition.code]
-            self.assertEqual(row["latest_value"], series.latest.display if series.latest else "")
+            latest = series.latest.csv_value if series.latest else None
+            self.assertEqual(row["latest_value"], "" if latest is None else str(latest))
             self.assertEqual(row["status"], series.status)
         awards = rows_of(self.client.get(reverse("dashboards:awards_csv")))
         self.assertEqual(
@@ -157,7 +169,7 @@ class ContentTests(TestCase):
         kpi = self.client.get(url).content.decode().split('data-testid="kpi-akta-lahir"')[1]
         shown = re.search(r'data-testid="city-latest">([^<]*)<', kpi)
         assert shown is not None
-        self.assertEqual(shown.group(1), city_rates[str(YEARS[0])])
+        self.assertEqual(shown.group(1), format_decimal(Decimal(city_rates[str(YEARS[0])]), 1))
         # The city's latest year now lacks a kelurahan: its trend says so.
         trend = rows_of(self.client.get(reverse("dashboards:trend_csv", args=["akta-lahir"])))
         self.assertEqual([r["complete"] for r in trend], ["ya", "tidak"])
@@ -229,6 +241,30 @@ class ContentTests(TestCase):
         self.assertIn("kota-balikpapan-kla-challenges.csv", response["Content-Disposition"])
         names = {r["challenge"] for r in rows_of(response)}
         self.assertIn('\'=HYPERLINK("http://x")', names)
+
+
+class ChallengeEditTests(TestCase):
+    world: DashboardWorld
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.world = make_dashboard_world(kelurahan=2)
+
+    def setUp(self) -> None:
+        login(self.client, self.world.secretariat)
+
+    def url(self) -> str:
+        return reverse("dashboards:challenge_edit", args=["putus-sekolah"])
+
+    def test_invalid_form_answers_400_and_changes_nothing(self) -> None:
+        response = self.client.post(
+            self.url(), {"name": "Anak tetap sekolah", "order": "-1", "indicators": ["nope"]}
+        )
+        self.assertEqual(response.status_code, 400)
+        form = response.context["form"]
+        self.assertTrue(form.errors.get("order"))
+        self.assertTrue(form.errors.get("indicators"))
+        self.assertFalse(Challenge.objects.filter(city=self.world.city).exists())
 
 
 class QueryCountTests(TestCase):

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 
 from layak.core import crypto
+from layak.core.forms import INVALID_FORM_STATUS
 from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import login
 from layak.evaluations.models import Answer, Evidence
@@ -114,5 +115,6 @@ class EvidenceEncryptionTests(_world.WorldTestCase):
     def test_an_upload_over_the_limit_is_refused_and_not_kept(self) -> None:
         with override_settings(LAYAK_UPLOAD_MAX_BYTES=10_000):
             response = self.upload(big_pdf(50_000))
-        self.assertContains(response, "9,8")  # "lebih besar dari 9,8 KB"
+        # The answer page again with the refusal on the evidence form (issue #14: 400).
+        self.assertContains(response, "9,8", status_code=INVALID_FORM_STATUS)  # "9,8 KB"
         self.assertFalse(Evidence.objects.exists())

@@ -15,6 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from layak.accounts.models import Agency, User
+from layak.accounts.roles import Role
+from layak.accounts.tests.factories import make_person
+from layak.core.forms import INVALID_FORM_STATUS
 from layak.core.testing import FORBIDDEN, NOT_FOUND, OK, Expect, assert_access_matrix, login
 from layak.evaluations import services
 from layak.evaluations.models import (
@@ -72,6 +75,29 @@ class ListPageAccessTests(_world.WorldTestCase):
             list(Cycle.objects.filter(region=self.world.city).values_list("year", flat=True)),
             [2027, 2026],
         )
+
+    def test_province_secretariat_opens_no_cycle(self) -> None:
+        """A cycle is opened in the kab/kota the person works in (``accounts.scope``): a
+        secretariat of a provincial agency has none (403) and nothing is opened."""
+        province_agency = Agency.objects.get(code="dp3a-kaltim")
+        person = make_person(Role.SECRETARIAT, agency=province_agency, username="sekr.kaltim")
+        client = Client()
+        login(client, person)
+        before = Cycle.objects.count()
+
+        response = client.post(
+            "/evaluation/",
+            {
+                "instrument": str(self.world.instrument.pk),
+                "year": "2027",
+                "answer_deadline": "2027-03-31",
+                "review_deadline": "2027-04-15",
+                "submission_deadline": "2027-04-30",
+            },
+        )
+
+        self.assertEqual(response.status_code, 403)
+        self.assertEqual(Cycle.objects.count(), before)
 
     def test_instrument_list_is_for_evaluation_roles(self) -> None:
         assert_access_matrix(
@@ -349,7 +375,8 @@ class AnswerPageAccessTests(_world.WorldTestCase):
         )
 
     def test_evidence_upload_is_for_the_assigned_focal_point(self) -> None:
-        # Without a file the focal point is sent back with a message; nothing is stored.
+        # Without a file the focal point gets the answer page again with the error on the
+        # evidence form (400: the permission check let them in); nothing is stored.
         assert_access_matrix(
             self,
             self._url(self.dukcapil, "evidence/"),
@@ -358,7 +385,7 @@ class AnswerPageAccessTests(_world.WorldTestCase):
             no_permission=self.world.other_secretariat,
             read_only=self.world.secretariat,
             expect_no_permission=NOT_FOUND,
-            expect_allowed=REDIRECT,
+            expect_allowed=Expect(INVALID_FORM_STATUS),
         )
 
         self.assertFalse(Evidence.objects.exists())
@@ -478,7 +505,8 @@ class ReviewAndVerifyAccessTests(_world.WorldTestCase):
             no_permission=self.world.other_secretariat,
             read_only=self.world.focal,
             expect_no_permission=NOT_FOUND,
-            expect_allowed=REDIRECT,
+            # No option chosen: the verification form is refused (400), past the permission.
+            expect_allowed=Expect(INVALID_FORM_STATUS),
         )
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from layak.accounts.models import User
@@ -19,6 +19,7 @@ from layak.evaluations.services import REMINDER_DAYS, reminders_enqueue
 from layak.evaluations.tests.factories import City, make_city, make_cycle, make_instrument
 
 
+@pytest.mark.usefixtures("demo_seed")  # the suite's one seeding (the root conftest.py)
 @override_settings(
     TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 )
@@ -27,7 +28,6 @@ class ReminderTests(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("seed_demo", size="small", verbosity=0)
         cycle = Cycle.objects.order_by("-year").first()
         assert cycle is not None
         cls.cycle = cycle

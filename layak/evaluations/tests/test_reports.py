@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 
-from django.core.management import call_command
+import pytest
 from django.test import TestCase, override_settings
 
 from layak.accounts.models import User
@@ -17,6 +17,7 @@ from layak.regions.tests.factories import make_region
 MEDIA = tempfile.mkdtemp(prefix="layak-reports-")
 
 
+@pytest.mark.usefixtures("demo_seed")  # the suite's one seeding (the root conftest.py)
 @override_settings(
     MEDIA_ROOT=MEDIA,
     TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
@@ -28,7 +29,6 @@ class ReportTests(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("seed_demo", size="small", verbosity=0)
         cycle = Cycle.objects.order_by("-year").first()
         assert cycle is not None
         cls.cycle = cycle

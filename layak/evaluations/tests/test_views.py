@@ -19,6 +19,7 @@ from django.utils import formats, translation
 
 from layak.accounts.models import Agency
 from layak.core.crypto import read_encrypted_file
+from layak.core.forms import INVALID_FORM_STATUS
 from layak.core.models import AuditAction, AuditEntry
 from layak.core.testing import login
 from layak.core.uploads import NOT_ACCEPTED
@@ -290,14 +291,15 @@ class EvidenceTests(_world.WorldTestCase):
         self._upload("bukti.pdf", _world.PDF)
         return Evidence.objects.get(answer=self.answer)
 
-    def test_renamed_windows_program_is_refused_with_a_message(self) -> None:
+    def test_renamed_windows_program_is_refused_on_the_evidence_form(self) -> None:
         response = self._upload("bukti.pdf", _world.RENAMED_EXE)
 
-        self.assertRedirects(response, f"/evaluation/answers/{self.answer.pk}/")
+        # The answer page again, the refusal on the evidence form (issue #14: 400).
+        self.assertEqual(response.status_code, INVALID_FORM_STATUS)
         with translation.override("id"):
             expected = str(NOT_ACCEPTED)
-        self.assertEqual(messages_of(response), [(constants.ERROR, expected)])
-        self.assertContains(response, expected)
+        self.assertEqual(response.context["evidence_form"].non_field_errors(), [expected])
+        self.assertContains(response, expected, status_code=INVALID_FORM_STATUS)
         self.assertFalse(Evidence.objects.exists())
 
     def test_valid_pdf_is_stored_with_its_checksum(self) -> None:
@@ -319,7 +321,8 @@ class EvidenceTests(_world.WorldTestCase):
             f"/evaluation/answers/{self.answer.pk}/evidence/", {"file": ""}, follow=True
         )
 
-        self.assertEqual([level for level, _text in messages_of(response)], [constants.ERROR])
+        self.assertEqual(response.status_code, INVALID_FORM_STATUS)
+        self.assertIn("file", response.context["evidence_form"].errors)
         self.assertFalse(Evidence.objects.exists())
 
     def test_secretariat_downloads_the_file_and_the_download_is_audited(self) -> None:
@@ -433,7 +436,8 @@ class ReviewTests(_world.WorldTestCase):
             follow=True,
         )
 
-        self.assertEqual([level for level, _text in messages_of(response)], [constants.ERROR])
+        self.assertEqual(response.status_code, INVALID_FORM_STATUS)
+        self.assertIn("version", response.context["review_form"].errors)
         self.answer.refresh_from_db()
         self.assertEqual(self.answer.status, AnswerStatus.SUBMITTED)
 
@@ -464,7 +468,9 @@ class ReviewTests(_world.WorldTestCase):
     def test_return_without_note_is_refused_and_changes_nothing(self) -> None:
         response = self._review(self.world.secretariat, "return", "  ")
 
-        self.assertEqual([level for level, _text in messages_of(response)], [constants.ERROR])
+        self.assertEqual(response.status_code, INVALID_FORM_STATUS)
+        self.assertTrue(response.context["review_form"].errors)
+        self.assertContains(response, 'role="alert"', status_code=INVALID_FORM_STATUS)
         self.answer.refresh_from_db()
         self.assertEqual((self.answer.status, self.answer.version), (AnswerStatus.SUBMITTED, 3))
         self.assertFalse(self.answer.revisions.filter(action="return").exists())
@@ -472,7 +478,8 @@ class ReviewTests(_world.WorldTestCase):
     def test_review_without_decision_changes_nothing(self) -> None:
         response = self._review(self.world.secretariat, "")
 
-        self.assertEqual([level for level, _text in messages_of(response)], [constants.ERROR])
+        self.assertEqual(response.status_code, INVALID_FORM_STATUS)
+        self.assertIn("decision", response.context["review_form"].errors)
         self.answer.refresh_from_db()
         self.assertEqual(self.answer.status, AnswerStatus.SUBMITTED)
 

@@ -396,7 +396,8 @@ class HandOffTests(TestCase):
                 "narrative": "x",
             },
         )
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("consent", response.context["form"].errors)
         self.assertFalse(Report.objects.exists())
 
     def test_counsellor_sees_only_the_status(self) -> None:
@@ -527,7 +528,9 @@ class PublicRequestTests(TestCase):
         self.assertFalse(Family.objects.exists())
 
     def test_contact_is_required(self) -> None:
-        self._post(Client(), phone="", email="")
+        response = self._post(Client(), phone="", email="")
+        self.assertEqual(response.status_code, 400)  # type: ignore[attr-defined]
+        self.assertTrue(response.context["form"].errors)  # type: ignore[attr-defined]
         self.assertFalse(Booking.objects.exists())
 
     @override_settings(LAYAK_PUSPAGA_REQUESTS_PER_HOUR=1)

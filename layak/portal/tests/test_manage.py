@@ -150,7 +150,7 @@ class DirectoryEditTest(TestCase):
         }
         for field, values in bad.items():
             response = self.client.post(reverse("portal:service_new"), service_post(**values))
-            self.assertEqual(response.status_code, 200, field)
+            self.assertEqual(response.status_code, 400, field)
             self.assertTrue(response.context["form"].errors.get(field), field)
         self.assertFalse(Service.objects.exists())
         self.assertFalse(AuditEntry.objects.filter(object_type="portal.service").exists())
@@ -167,7 +167,7 @@ class DirectoryEditTest(TestCase):
                 "active": "on",
             },
         )
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 400)
         self.assertTrue(response.context["form"].errors.get("latitude"))
         response = self.client.post(
             reverse("portal:play_space_new"),
@@ -179,6 +179,7 @@ class DirectoryEditTest(TestCase):
                 "active": "on",
             },
         )
+        self.assertEqual(response.status_code, 400)
         self.assertTrue(response.context["form"].errors.get("latitude"))
         self.assertFalse(PlaySpace.objects.exists())
 
@@ -187,7 +188,7 @@ class DirectoryEditTest(TestCase):
         second = make_service(self.world.city, name="Puspaga", kind="puspaga", phone="")
         url = reverse("portal:service_edit", args=[second.pk])
         response = self.client.post(url, service_post(name="SAPA 129", kind="puspaga"))
-        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.status_code, 400)
         second.refresh_from_db()
         self.assertEqual(second.name, "Puspaga")
         response = self.client.post(url, service_post(name="Puspaga Harapan", kind="puspaga"))
@@ -319,9 +320,9 @@ class PublicIndicatorsTest(TestCase):
         login(self.client, self.world.secretariat)
         for bad in ("no-such-indicator", "patbm"):  # unknown, and not offered (inactive)
             response = self.client.post(self.url(), {"codes": ["penduduk-anak", bad]})
-            self.assertEqual(response.status_code, 200, bad)
+            self.assertEqual(response.status_code, 400, bad)
             self.assertTrue(response.context["form"].errors.get("codes"), bad)
-            self.assertContains(response, 'data-testid="errors"')
+            self.assertContains(response, 'data-testid="errors"', status_code=400)
             self.assertIn(bad, " ".join(response.context["form"].errors["codes"]))
         self.assertEqual(public_now(), PUBLIC_AT_START)
         self.assertFalse(AuditEntry.objects.filter(object_type="portal.publicindicator").exists())

@@ -346,7 +346,7 @@ class RegionImportPageTests(RegionPagesTestCase):
             with self.subTest(kind=kind):
                 response = self.post_file(content, kind=kind)
 
-                self.assertEqual(response.status_code, 200)
+                self.assertEqual(response.status_code, 400)
                 self.assertEqual(
                     response.context["form"].errors["file"], ["The file is not a text file."]
                 )
@@ -357,6 +357,7 @@ class RegionImportPageTests(RegionPagesTestCase):
 
         response = self.post_file(content)
 
+        self.assertEqual(response.status_code, 400)
         self.assertEqual(response.context["form"].errors["file"], ["The file is not a text file."])
         latin1 = region_csv("64.71.07,kecamatan,64.71,Barú Balikpapan,").encode("latin-1")
         response = self.post_file(latin1)

@@ -1,7 +1,9 @@
 """``layak refresh_rollups``: run nightly (cron). Counts the cases of each year into the
 case-derived indicators, writes this and last year's module-derived indicators (PATBM and
-Forum Anak coverage, Puspaga services), recomputes every roll-up and fills the
-self-assessment score of each awarded year from its submitted evaluation cycle. Then it runs
+Forum Anak coverage, Puspaga services), recomputes every roll-up and runs, per kab/kota, the
+steps other modules registered to follow a refresh (``layak.indicators.sources.
+after_city_refresh``: the evaluation module fills the self-assessment score of each awarded
+year from its submitted evaluation cycle). Then it runs
 ``layak disclosure_audit`` over what is now published (``--no-audit`` skips it); a failing
 audit makes this command fail too and holds back the public statistics."""
 
@@ -13,7 +15,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from layak.evaluations.awards import awards_fill_self_scores
 from layak.indicators import rollups
 from layak.indicators.models import Definition, Source
 from layak.indicators.services import (
@@ -22,6 +23,7 @@ from layak.indicators.services import (
     rollup_case_violence,
     values_derive,
 )
+from layak.indicators.sources import city_refreshed
 from layak.regions.models import Region
 
 
@@ -62,7 +64,7 @@ class Command(BaseCommand):
                 for year in range(this_year - self.DERIVE_YEARS + 1, this_year + 1):
                     values_derive(definition=definition, city=city, year=year)
             rows += rollups.refresh_city(city)
-            awards_fill_self_scores(city)
+            city_refreshed(city)
         self.stdout.write(f"{len(cities)} kab/kota, {rows} roll-up rows.")
         if not options["no_audit"]:
             call_command("disclosure_audit", city=options["city"], stdout=self.stdout)

@@ -1,5 +1,6 @@
 """Indicator targets taken from the action plan (issue #6: "Targets per indicator and year,
-taken from the action plan").
+taken from the action plan"). They belong to the plans module (issue #14): the rule reads the
+plans and writes the indicators' ``Target`` rows, and plans sits above indicators.
 
 A target is never typed in: each action of an *adopted* RAD KLA of the city names the
 indicator definitions it moves (``Action.indicator_codes``) and has yearly targets
@@ -7,7 +8,9 @@ indicator definitions it moves (``Action.indicator_codes``) and has yearly targe
 year. When several actions give different values for the same definition and year, the most
 ambitious one counts (the highest when higher is better, the lowest when lower is better), and
 the target records the action it comes from. ``targets_sync`` is called by the plan services
-whenever a plan is adopted or an action's indicator codes or yearly targets change.
+whenever a plan is adopted or an action's indicator codes or yearly targets change. The
+indicators module reads the stored targets (``targets_of``, ``target_for``) without knowing
+where they come from.
 """
 
 from __future__ import annotations
@@ -119,21 +122,3 @@ def targets_sync(*, city: Region, actor: Any = None) -> TargetSyncResult:
         target.save()
         _audit(actor, target, city, f"{codes[definition_id]} {year}: {value} ({action.code})")
     return TargetSyncResult(added, changed, removed)
-
-
-def targets_of(definition: Definition, city: Region) -> list[Target]:
-    """The targets of ``definition`` in ``city`` by year, with their action and plan."""
-    return list(
-        Target.objects.filter(definition=definition, city=city)
-        .select_related("action", "action__plan")
-        .order_by("year")
-    )
-
-
-def target_for(definition: Definition, city: Region, year: int) -> Target | None:
-    """The target of ``definition`` in ``city`` for ``year``, if the action plan gives one."""
-    return (
-        Target.objects.filter(definition=definition, city=city, year=year)
-        .select_related("action")
-        .first()
-    )

@@ -15,9 +15,10 @@ from layak.core.models import AuditEntry
 from layak.core.testing import login
 from layak.indicators.loader import load_definitions
 from layak.indicators.models import Definition, Target
-from layak.indicators.targets import target_for, targets_of, targets_sync
+from layak.indicators.selectors import target_for, targets_of
 from layak.plans import services
 from layak.plans.models import Action, Plan
+from layak.plans.targets import targets_sync
 from layak.regions.models import Region
 from layak.regions.tests.factories import make_region
 
