@@ -28,6 +28,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.test import TestCase
 
+from layak.core.testing import DemoCityTestCase
+
 DEMO_FIXTURE = "demo_seed"
 
 
@@ -107,6 +109,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     worker only), and each other test alone.
     """
     demo = [item for item in items if _reads_demo(item)]
+    for item in demo:
+        test_class = getattr(item, "cls", None)
+        if test_class is not None and not issubclass(test_class, DemoCityTestCase):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a test class reading the demo city derives from "
+                "layak.core.testing.DemoCityTestCase (Django's TestCase would close the "
+                "connection, and the city's transaction with it, on PostgreSQL)"
+            )
     items[:] = demo + [item for item in items if not _reads_demo(item)]
     for item in items:
         group = _group(item)

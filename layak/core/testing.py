@@ -73,3 +73,20 @@ def assert_access_matrix(
         )
         if expected.redirect_contains:
             test.assertIn(expected.redirect_contains, response["Location"])
+
+
+class DemoCityTestCase(TestCase):
+    """A test class that reads the demo city seeded once per run (``demo_seed`` in the root
+    conftest.py: ``@pytest.mark.usefixtures("demo_seed")`` on the class).
+
+    Django's ``TestCase.tearDownClass`` closes every database connection after rolling the
+    class's transaction back. On PostgreSQL that would end the demo city's own transaction
+    (the in-memory SQLite database ignores the close), so this class rolls back its
+    transaction and leaves the connection open, as pytest-django's ``db`` fixture does."""
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        klass: Any = cls  # Django's class-level transaction API is private and untyped
+        if klass._databases_support_transactions():
+            klass._rollback_atomics(klass.cls_atomics)
+        super(TestCase, cls).tearDownClass()

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import TestCase
 
 from layak.accounts.demo import BALIKPAPAN_LOGINS
 from layak.accounts.models import Agency, RoleAssignment, User
 from layak.cases.demo import CASE_LOGINS
 from layak.core.demo import DEMO_PASSWORD
+from layak.core.testing import DemoCityTestCase
 
 
 def seed_small() -> str:
@@ -34,7 +34,7 @@ def seed_output(request: pytest.FixtureRequest, demo_seed: Any) -> None:
 
 
 @pytest.mark.usefixtures("seed_output")
-class SmallDemoTests(TestCase):
+class SmallDemoTests(DemoCityTestCase):
     output: str
 
     def test_creates_the_twelve_demo_logins_with_their_roles(self) -> None:

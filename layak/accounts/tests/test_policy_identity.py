@@ -18,11 +18,11 @@ from layak.accounts.roles import Role
 from layak.accounts.tests.factories import enable_totp, make_agency, make_person
 from layak.core.identity import identity_accesses, identity_roles
 from layak.core.permissions import user_roles
-from layak.core.testing import login
+from layak.core.testing import DemoCityTestCase, login
 
 
 @pytest.mark.usefixtures("demo_seed")  # the suite's one seeding (the root conftest.py)
-class IdentityRolesDeclaredTests(TestCase):
+class IdentityRolesDeclaredTests(DemoCityTestCase):
     def test_whoever_sees_an_identity_holds_a_declared_role(self) -> None:
         declared = identity_roles()
         seen_by: set[str] = set()

@@ -28,7 +28,7 @@ from layak.core.disclosure.publishing import (
     publishing_hold,
 )
 from layak.core.models import DisclosureAudit, PublishedSnapshot
-from layak.core.testing import login
+from layak.core.testing import DemoCityTestCase, login
 
 CITY = "64.71"
 LEAKY = "zz-leaky-test"
@@ -56,7 +56,7 @@ def _audit(*args: str) -> tuple[str, str]:
 
 
 @pytest.mark.usefixtures("demo_seed")  # the suite's one seeding (the root conftest.py)
-class DisclosureAuditCommandTests(TestCase):
+class DisclosureAuditCommandTests(DemoCityTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
         call_command("refresh_rollups", no_audit=True, stdout=io.StringIO())

@@ -13,6 +13,7 @@ from django.test import TestCase, override_settings
 from layak.accounts.models import User
 from layak.accounts.roles import Role
 from layak.accounts.tests.factories import make_person
+from layak.core.testing import DemoCityTestCase
 from layak.evaluations import services
 from layak.evaluations.models import Answer, AnswerStatus, Cycle, ReminderKind, ReminderSent
 from layak.evaluations.services import REMINDER_DAYS, reminders_enqueue
@@ -23,7 +24,7 @@ from layak.evaluations.tests.factories import City, make_city, make_cycle, make_
 @override_settings(
     TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 )
-class ReminderTests(TestCase):
+class ReminderTests(DemoCityTestCase):
     cycle: Cycle
 
     @classmethod

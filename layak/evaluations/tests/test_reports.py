@@ -5,12 +5,19 @@ from __future__ import annotations
 import tempfile
 
 import pytest
-from django.test import TestCase, override_settings
+from django.test import override_settings
 
 from layak.accounts.models import User
 from layak.accounts.tests.factories import enable_totp, make_agency, make_person
 from layak.core.models import AuditEntry
-from layak.core.testing import LOGIN_REDIRECT, NOT_FOUND, Expect, assert_access_matrix, login
+from layak.core.testing import (
+    LOGIN_REDIRECT,
+    NOT_FOUND,
+    DemoCityTestCase,
+    Expect,
+    assert_access_matrix,
+    login,
+)
 from layak.evaluations.models import Cycle, CycleReport, ReportStatus
 from layak.regions.tests.factories import make_region
 
@@ -22,7 +29,7 @@ MEDIA = tempfile.mkdtemp(prefix="layak-reports-")
     MEDIA_ROOT=MEDIA,
     TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
 )
-class ReportTests(TestCase):
+class ReportTests(DemoCityTestCase):
     cycle: Cycle
     secretariat: User
     outsider: User
