@@ -25,3 +25,9 @@ from config.settings import *  # noqa: E402, F403
 # A password hashed the production way (PBKDF2, a million rounds) costs a good part of a second
 # of CPU, and the suite creates people in almost every test class: the tests hash with MD5.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The test client builds a new request handler, and so a new WhiteNoise middleware, for every
+# ``Client``; outside DEBUG WhiteNoise indexes every static file when it starts (about a tenth
+# of a second), which was half the time of the request-heavy tests (the permission matrices).
+# In the suite it looks each file up when asked instead, as under DEBUG.
+WHITENOISE_AUTOREFRESH = True
