@@ -98,6 +98,19 @@ def demo_seed(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSeed
     DEMO.close()
 
 
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """A ``bytes`` parameter is named by its length, never by its contents.
+
+    Test files build archives and images at collection time; a name made of their bytes is
+    unreadable and, for a ZIP stamped with the clock, differs between two ``pytest -n``
+    workers that collect a second apart, which xdist refuses ("Different tests were
+    collected"). pytest numbers names that repeat.
+    """
+    if isinstance(val, bytes | bytearray):
+        return f"{argname}-{len(val)}B"
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests reading the demo city first, together; the xdist group of every test.

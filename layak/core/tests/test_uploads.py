@@ -61,7 +61,9 @@ def make_zip(members: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            archive.writestr(name, data)
+            # A fixed time stamp: the same members give the same bytes on every run.
+            member = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            archive.writestr(member, data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
