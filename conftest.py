@@ -98,6 +98,14 @@ def demo_seed(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSeed
     DEMO.close()
 
 
+@pytest.fixture(scope="class")
+def demo_output(request: pytest.FixtureRequest, demo_seed: DemoSeed) -> None:
+    """``output`` on the test class: what seeding the demo city printed (the logins)."""
+    if request.cls is None:
+        raise pytest.UsageError("demo_output is for test classes")
+    request.cls.output = demo_seed.output
+
+
 def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
     """A ``bytes`` parameter is named by its length, never by its contents.
 

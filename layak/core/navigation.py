@@ -54,11 +54,19 @@ def everyone(user: Any) -> bool:
 
 
 def menu_for(user: Any, current: str = "") -> list[dict[str, Any]]:
-    """The menu entries this person may use, with their URLs."""
+    """The menu entries this person may use, with their URLs.
+
+    Worked out once per user object, as the roles are (``core.permissions.user_roles``): the
+    page and the menu of one request ask for it with the same object, which the
+    authentication middleware loads afresh for every request.
+    """
     if not getattr(user, "is_authenticated", False):
         return []
+    allowed: list[MenuEntry] | None = getattr(user, "_layak_menu", None)
+    if allowed is None:
+        allowed = [entry for entry in entries() if entry.allowed(user)]
+        user._layak_menu = allowed
     return [
         {"key": e.key, "label": e.label, "url": reverse(e.url_name), "current": e.key == current}
-        for e in entries()
-        if e.allowed(user)
+        for e in allowed
     ]

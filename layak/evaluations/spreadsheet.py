@@ -44,7 +44,6 @@ MAX_ROWS_PER_SHEET = 20_000
 #: is refused before it is read.
 MAX_COLUMNS = 200
 MAX_UNZIPPED_BYTES = 100 * 1024 * 1024
-UNREADABLE = UNREADABLE_WORKBOOK
 
 
 def _unreadable(exc: BaseException) -> tuple[str, int, str]:
@@ -240,7 +239,7 @@ def read_xlsx(stream: IO[bytes], names: Collection[str] = SHEETS) -> Sheets:
         for name in names:
             if name in grids:
                 _rows(_records(name, grids[name], sheets), name, sheets)
-    except UNREADABLE as exc:
+    except UNREADABLE_WORKBOOK as exc:
         sheets.rows.clear()
         sheets.merged.clear()
         sheets.problems[:] = [_unreadable(exc)]

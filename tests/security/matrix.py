@@ -467,6 +467,38 @@ def hidden_from(
     return list(hidden.values())
 
 
+class SecretFinder:
+    """Which of ``secrets`` a text contains: exactly the values ``secret.value in text`` finds.
+
+    A page is searched once for all of them: the text's substrings of ``MIN_LENGTH``
+    characters (every secret is at least that long) are looked up among the secrets' first
+    ``MIN_LENGTH`` characters, and only the secrets that start so are searched in full. A value
+    in the text has its beginning among those substrings, so none is missed.
+    """
+
+    def __init__(self, secrets: list[Secret]) -> None:
+        self._by_start: dict[str, list[Secret]] = {}
+        for secret in secrets:
+            if len(secret.value) < MIN_LENGTH:
+                raise ValueError(f"{secret.what}: shorter than {MIN_LENGTH} characters")
+            self._by_start.setdefault(secret.value[:MIN_LENGTH], []).append(secret)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_start)
+
+    def found_in(self, text: str) -> list[Secret]:
+        starts = {text[i : i + MIN_LENGTH] for i in range(len(text) - MIN_LENGTH + 1)}
+        return sorted(
+            (
+                secret
+                for start in starts & self._by_start.keys()
+                for secret in self._by_start[start]
+                if secret.value in text
+            ),
+            key=lambda secret: secret.value,
+        )
+
+
 # -- response bodies -----------------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ entry point; every operation is then called by anonymous and by every demo perso
 are not refused before they reach the code), with Schemathesis' generated data: schema-valid
 (``positive``, once with generated path parameters and once with the demo data's real ids) and
 schema-invalid (``negative``). The number of examples is small and derandomised, so the run is
-the same every time and fits in CI. Each request runs in a savepoint that is rolled back.
+the same every time and fits in CI; being derandomised, the cases are the same for every
+person, so they are generated once and every person sends them all. Each request runs in a
+savepoint that is rolled back.
 
 The only check is Schemathesis' ``not_a_server_error``: no answer is 5xx.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import hypothesis
@@ -86,21 +89,27 @@ def _real_path_parameters(path: str) -> dict[str, str]:
     return values
 
 
-@pytest.mark.parametrize("who", IDENTITIES)
-def test_api_answers_no_server_error(who: str, demo_city: DemoCity) -> None:
-    client = Client()
-    if who != "anonymous":
-        log_in(client, demo_city, who)
-    cookies = _cookies(client)
-    headers = {"X-CSRFToken": CSRF_TOKEN}
+@dataclass
+class Generated:
+    """Schemathesis' cases for every operation, and what was wrong with the OpenAPI document."""
+
+    cases: list[Any] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+#: Generated once per run: the generation is derandomised, so every person would draw exactly
+#: these cases; each person sends all of them.
+GENERATED: list[Generated] = []
+
+
+def _generated() -> Generated:
+    if GENERATED:
+        return GENERATED[0]
+    generated = Generated()
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _rolled_back(WSGIHandler()))
-    failures: list[str] = []
-    calls = 0
-    answered: list[str] = []
-    started = time.monotonic()
     for result in schema.get_all_operations():
         if isinstance(result, Err):
-            failures.append(f"{who}: the OpenAPI document is invalid: {result.err()}")
+            generated.invalid.append(f"the OpenAPI document is invalid: {result.err()}")
             continue
         operation = result.ok()
         real = _real_path_parameters(operation.path)
@@ -121,22 +130,39 @@ def test_api_answers_no_server_error(who: str, demo_city: DemoCity) -> None:
                 suppress_health_check=list(HealthCheck),
             )
             @hypothesis.given(case=strategy)
-            def call(case: Any) -> None:
-                nonlocal calls
-                calls += 1
-                try:
-                    response = case.call(headers=headers, cookies=cookies)
-                    if 200 <= response.status_code < 300:
-                        answered.append(case.formatted_path)
-                    case.validate_response(response, checks=[not_a_server_error], headers=headers)
-                except Exception as error:  # noqa: BLE001  (collected, reported below)
-                    first_line = str(error).strip().splitlines()[0] if str(error) else ""
-                    failures.append(
-                        f"{who}: {case.method} {case.formatted_path} query={case.query!r} "
-                        f"body={case.body!r}: {type(error).__name__}: {first_line}"
-                    )
+            def collect(case: Any) -> None:
+                generated.cases.append(case)
 
-            call()
+            collect()
+    GENERATED.append(generated)
+    return generated
+
+
+@pytest.mark.parametrize("who", IDENTITIES)
+def test_api_answers_no_server_error(who: str, demo_city: DemoCity) -> None:
+    client = Client()
+    if who != "anonymous":
+        log_in(client, demo_city, who)
+    cookies = _cookies(client)
+    headers = {"X-CSRFToken": CSRF_TOKEN}
+    generated = _generated()
+    failures = [f"{who}: {problem}" for problem in generated.invalid]
+    calls = 0
+    answered: list[str] = []
+    started = time.monotonic()
+    for case in generated.cases:
+        calls += 1
+        try:
+            response = case.call(headers=headers, cookies=cookies)
+            if 200 <= response.status_code < 300:
+                answered.append(case.formatted_path)
+            case.validate_response(response, checks=[not_a_server_error], headers=headers)
+        except Exception as error:  # noqa: BLE001  (collected, reported below)
+            first_line = str(error).strip().splitlines()[0] if str(error) else ""
+            failures.append(
+                f"{who}: {case.method} {case.formatted_path} query={case.query!r} "
+                f"body={case.body!r}: {type(error).__name__}: {first_line}"
+            )
     REQUESTS[who] = calls
     SECONDS[who] = time.monotonic() - started
     FIGURES["schemathesis"] = [

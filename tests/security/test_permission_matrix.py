@@ -39,6 +39,7 @@ from .matrix import (
     PARAMETERS,
     Route,
     Secret,
+    SecretFinder,
     UnknownParameter,
     body_text,
     fill,
@@ -193,7 +194,7 @@ def test_permission_matrix(who: str, demo_city: DemoCity) -> None:
     keys = menu_keys(user) if user is not None else set()
     if not VALUES:
         VALUES.append((identifying_values(), public_values()))
-    secrets = hidden_from(user, *VALUES[0])
+    secrets = SecretFinder(hidden_from(user, *VALUES[0]))
     assert user is not None or secrets, "the demo data has no identifying value to look for"
     failures: list[str] = []
     requests = 0
@@ -204,9 +205,8 @@ def test_permission_matrix(who: str, demo_city: DemoCity) -> None:
         requests += 2 if method == "POST" else 1
         failures.extend(_check(who, user, keys, route, url, method, response))
         menu_pages[route.name] = response.status_code
-        for secret in secrets:
-            if secret.value in text:
-                failures.append(f"{who}: {method} {url} shows {secret.what} ({secret.value!r})")
+        for secret in secrets.found_in(text):
+            failures.append(f"{who}: {method} {url} shows {secret.what} ({secret.value!r})")
     if user is not None:
         from layak.core.navigation import menu_for
 
@@ -260,4 +260,29 @@ def test_leak_check_finds_a_name_where_it_is_shown(demo_city: DemoCity) -> None:
     log_in(client, demo_city, reader)
     response = client.get(f"/cases/{case.pk}/")
     assert response.status_code == 200
-    assert name in body_text(response)
+    secret = Secret(name, f"cases.Victim {victim.pk} name")
+    decoy = Secret(name[:-1] + ("x" if name[-1] != "x" else "y"), "a name that differs at its end")
+    assert SecretFinder([decoy, secret]).found_in(body_text(response)) == [secret]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Siti Aminah", ["Siti Aminah"]),
+        ("<td>Siti Aminah</td><td>6471010101010001</td>", ["6471010101010001", "Siti Aminah"]),
+        ("Siti Aminah Putri", ["Siti Aminah"]),
+        ("xxSiti Aminahxx 647101010101000", ["Siti Aminah"]),
+        ("Siti Amina", []),
+        ("Siti  Aminah", []),
+        ("", []),
+    ],
+)
+def test_secret_finder_finds_exactly_what_in_finds(text: str, found: list[str]) -> None:
+    secrets = [
+        Secret("Siti Aminah", "a name"),
+        Secret("Siti Aminah binti Ahmad", "a longer name with the same start"),
+        Secret("6471010101010001", "a NIK"),
+    ]
+    finder = SecretFinder(secrets)
+    assert [secret.value for secret in finder.found_in(text)] == found
+    assert found == sorted(secret.value for secret in secrets if secret.value in text)

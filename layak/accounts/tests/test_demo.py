@@ -8,7 +8,6 @@ report is what that seeding printed.
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -27,13 +26,7 @@ def seed_small() -> str:
     return out.getvalue()
 
 
-@pytest.fixture(scope="class")
-def seed_output(request: pytest.FixtureRequest, demo_seed: Any) -> None:
-    assert request.cls is not None
-    request.cls.output = demo_seed.output
-
-
-@pytest.mark.usefixtures("seed_output")
+@pytest.mark.usefixtures("demo_output")
 class SmallDemoTests(DemoCityTestCase):
     output: str
 

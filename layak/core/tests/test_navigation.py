@@ -91,3 +91,29 @@ class MenuForTests(TestCase):
         self.assertNotIn("audit", keys)
         self.assertNotIn("people", keys)
         self.assertEqual(keys, [key for key in MENU if key in keys])
+
+    def test_the_menu_of_one_request_is_worked_out_once_and_the_next_sees_new_roles(self) -> None:
+        """The page and the menu of a request share one reading of the permissions; a role
+        given between two requests shows in the next request's menu."""
+        from layak.accounts.models import RoleAssignment
+        from layak.core.testing import login
+
+        person = make_person("opd_focal")
+        client = self.client
+        login(client, person)
+        calls: list[str] = []
+        original = navigation.entries
+
+        def counted() -> list[MenuEntry]:
+            calls.append("entries")
+            return original()
+
+        with mock.patch.object(navigation, "entries", counted):
+            page = client.get("/")
+        self.assertEqual(page.status_code, 200)
+        # The home page's tiles and the menu of the same request: one reading.
+        self.assertEqual(len(calls), 1)
+        self.assertNotIn("case_statistics", [item["key"] for item in page.context["menu"]])
+        RoleAssignment.objects.create(user=person, role="leadership")
+        again = client.get("/")
+        self.assertIn("case_statistics", [item["key"] for item in again.context["menu"]])

@@ -6,14 +6,14 @@ import datetime
 import random
 from decimal import Decimal
 
+import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from layak.accounts.demo import seed_accounts
 from layak.accounts.models import User
-from layak.cases.demo import seed_cases
 from layak.cases.tests.factories import make_case, make_case_world
 from layak.core.demo import DemoContext
+from layak.core.testing import DemoCityTestCase
 from layak.evaluations.demo import seed_award_history
 from layak.evaluations.models import Award
 from layak.indicators.demo import APPROVED_UNTIL, YEARS, seed_indicators
@@ -29,7 +29,6 @@ from layak.indicators.models import (
     Value,
 )
 from layak.indicators.services import PeriodLocked, case_years, rollup_case_violence, values_enter
-from layak.regions.demo import seed_regions
 from layak.regions.models import Region
 from layak.regions.tests.factories import make_region
 
@@ -46,16 +45,14 @@ def _city_rate(code: str, year: int) -> Decimal:
     return rate
 
 
-class DemoTests(TestCase):
+@pytest.mark.usefixtures("demo_seed")
+class DemoTests(DemoCityTestCase):
+    """The indicators of the suite's one demo city (``demo_seed``, the root conftest.py)."""
+
     city: Region
 
     @classmethod
     def setUpTestData(cls) -> None:
-        context = _context()
-        seed_regions(context)
-        seed_accounts(context)
-        seed_cases(context)
-        seed_indicators(context)
         cls.city = Region.objects.get(code="64.71")
 
     def test_every_active_definition_has_rollups_for_several_years(self) -> None:
