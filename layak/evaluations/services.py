@@ -5,6 +5,7 @@ answer's history in the same transaction."""
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -83,24 +84,39 @@ def may_answer(agency: Agency, question: Question) -> bool:
     return agency.area_id is None or question.scope != QuestionScope.CITY
 
 
-def _resolve_agencies(city: Region, question: Question) -> list[Agency]:
+@dataclass(frozen=True)
+class _CityAgencies:
+    """A city's agencies, read once for all the questions of an instrument."""
+
+    by_code: dict[str, Agency]
+    kecamatan_offices: list[Agency]
+    kelurahan_offices: list[Agency]
+
+    @classmethod
+    def of(cls, city: Region) -> _CityAgencies:
+        agencies = list(Agency.objects.filter(region=city).order_by("pk"))
+        return cls(
+            by_code={agency.code: agency for agency in agencies},
+            kecamatan_offices=[
+                a for a in agencies if a.kind == "kecamatan_office" and a.area_id is not None
+            ],
+            kelurahan_offices=[
+                a for a in agencies if a.kind == "kelurahan_office" and a.area_id is not None
+            ],
+        )
+
+
+def _resolve_agencies(city: _CityAgencies, question: Question) -> list[Agency]:
     """The city's agencies responsible for a question: by code, and for "kecamatan" /
     "kelurahan" every office of that level (never an area office for a city question)."""
-    agencies = [
-        a
-        for a in Agency.objects.filter(region=city, code__in=question.agency_codes)
-        if may_answer(a, question)
-    ]
+    named = (city.by_code.get(code) for code in dict.fromkeys(question.agency_codes))
+    agencies = [a for a in named if a is not None and may_answer(a, question)]
     if question.scope == QuestionScope.CITY:
         return agencies
     if "kecamatan" in question.agency_codes:
-        agencies += list(
-            Agency.objects.filter(region=city, kind="kecamatan_office", area__isnull=False)
-        )
+        agencies += city.kecamatan_offices
     if "kelurahan" in question.agency_codes:
-        agencies += list(
-            Agency.objects.filter(region=city, kind="kelurahan_office", area__isnull=False)
-        )
+        agencies += city.kelurahan_offices
     return agencies
 
 
@@ -134,6 +150,7 @@ def cycle_open(
     cycle.save()
     questions = list(Question.objects.filter(instrument=instrument).order_by("code"))
     areas = {scope: _areas(city, scope) for scope in AREA_LEVELS}
+    agencies = _CityAgencies.of(city)
     answers: list[Answer] = []
     assignments: list[Assignment] = []
     for question in questions:
@@ -146,7 +163,7 @@ def cycle_open(
             ]
         assignments += [
             Assignment(cycle=cycle, question=question, agency=agency)
-            for agency in _resolve_agencies(city, question)
+            for agency in _resolve_agencies(agencies, question)
         ]
     Answer.objects.bulk_create(answers)
     Assignment.objects.bulk_create(assignments, ignore_conflicts=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import html
 import io
 import json
@@ -83,10 +84,16 @@ def _walk(patterns: list[Any], prefix: str, namespace: str) -> Iterator[Route]:
 def routes() -> list[Route]:
     """Every URL pattern of the project, once per route text (the API lists GET and POST of
     one path as two patterns)."""
+    return list(_routes_of(get_resolver()))
+
+
+@functools.cache
+def _routes_of(resolver: URLResolver) -> tuple[Route, ...]:
+    """The walk of one resolver (Django keeps one per URLconf), made once per run."""
     seen: dict[str, Route] = {}
-    for route in _walk(get_resolver().url_patterns, "", ""):
+    for route in _walk(resolver.url_patterns, "", ""):
         seen.setdefault(route.route, route)
-    return list(seen.values())
+    return tuple(seen.values())
 
 
 # -- parameters --------------------------------------------------------------------------------

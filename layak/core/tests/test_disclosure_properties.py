@@ -276,6 +276,7 @@ class _Search:
             terms = [(k, c) for k, c in relation.terms if k in unknown]
             if terms:
                 self.rows.append((constant, terms, relation.equal))
+        self.equations = [(constant, terms) for constant, terms, equal in self.rows if equal]
         # the most constrained cells first
         weight: dict[Key, int] = {k: 0 for k in self.unknown}
         for _c, terms, _e in self.rows:
@@ -311,25 +312,33 @@ class _Search:
         return True
 
     def _propagate(self, assigned: dict[Key, int]) -> dict[Key, int] | None:
+        """Fix every cell that an equation leaves as its only unknown, until none is left."""
         assigned = dict(assigned)
         changed = True
         while changed:
             changed = False
-            for constant, terms, equal in self.rows:
-                if not equal:
-                    continue
-                free = [(k, c) for k, c in terms if k not in assigned]
-                if len(free) != 1:
-                    continue
-                k, c = free[0]
-                rest = constant + sum(c2 * assigned[k2] for k2, c2 in terms if k2 in assigned)
-                if rest % c:
-                    return None
-                v = -rest // c
-                if v < self.floor[k] or v > self.bound:
-                    return None
-                assigned[k] = v
-                changed = True
+            for constant, terms in self.equations:
+                free: tuple[Key, int] | None = None
+                rest = constant
+                for k, c in terms:
+                    value = assigned.get(k)
+                    if value is not None:
+                        rest += c * value
+                    elif free is None:
+                        free = (k, c)
+                    else:
+                        break  # two unknowns: this equation fixes nothing yet
+                else:
+                    if free is None:
+                        continue
+                    k, c = free
+                    if rest % c:
+                        return None
+                    v = -rest // c
+                    if v < self.floor[k] or v > self.bound:
+                        return None
+                    assigned[k] = v
+                    changed = True
         return assigned if self._consistent(assigned) else None
 
     def _dfs(self, assigned: dict[Key, int]) -> bool:
