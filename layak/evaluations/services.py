@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from layak.accounts.models import Agency
+from layak.accounts.models import Agency, AgencyKind
 from layak.accounts.scope import city_id_of
 from layak.core.audit import audit_record
 from layak.core.crypto import read_encrypted_file, save_encrypted_file
@@ -95,28 +95,25 @@ class _CityAgencies:
     @classmethod
     def of(cls, city: Region) -> _CityAgencies:
         agencies = list(Agency.objects.filter(region=city).order_by("pk"))
+        area_offices = [a for a in agencies if a.area_id is not None]
         return cls(
             by_code={agency.code: agency for agency in agencies},
-            kecamatan_offices=[
-                a for a in agencies if a.kind == "kecamatan_office" and a.area_id is not None
-            ],
-            kelurahan_offices=[
-                a for a in agencies if a.kind == "kelurahan_office" and a.area_id is not None
-            ],
+            kecamatan_offices=[a for a in area_offices if a.kind == AgencyKind.KECAMATAN_OFFICE],
+            kelurahan_offices=[a for a in area_offices if a.kind == AgencyKind.KELURAHAN_OFFICE],
         )
 
 
-def _resolve_agencies(city: _CityAgencies, question: Question) -> list[Agency]:
+def _resolve_agencies(offices: _CityAgencies, question: Question) -> list[Agency]:
     """The city's agencies responsible for a question: by code, and for "kecamatan" /
     "kelurahan" every office of that level (never an area office for a city question)."""
-    named = (city.by_code.get(code) for code in dict.fromkeys(question.agency_codes))
+    named = (offices.by_code.get(code) for code in dict.fromkeys(question.agency_codes))
     agencies = [a for a in named if a is not None and may_answer(a, question)]
     if question.scope == QuestionScope.CITY:
         return agencies
     if "kecamatan" in question.agency_codes:
-        agencies += city.kecamatan_offices
+        agencies += offices.kecamatan_offices
     if "kelurahan" in question.agency_codes:
-        agencies += city.kelurahan_offices
+        agencies += offices.kelurahan_offices
     return agencies
 
 
